@@ -1,0 +1,43 @@
+# Two commands do all set-up:  `make lab`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+# Debian packages the tests and lectures need (installed by `make test` when run as root with apt).
+APT_PACKAGES := dataset-fashion-mnist
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test venv system-deps benchmark site clean-runtime
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[course,test]'
+	@touch $(STAMP)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "MISSING system packages:$$missing -- install them with: sudo apt-get install$$missing" >&2; \
+	  echo "(the tests that need them will FAIL, not skip)" >&2; \
+	fi
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --no-browser $(ROOT_FLAG)
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest
+
+benchmark: $(STAMP)
+	$(PY) benchmarks/gd_softmax.py
+
+clean-runtime:
+	rm -rf build submitted autograded feedback grades gradebook.db

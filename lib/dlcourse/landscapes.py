@@ -1,0 +1,149 @@
+"""Teaching landscapes F(β) in one and two dimensions, with exact gradients.
+
+Convex: `bowl_1d`, `bowl_2d`, `elongated_bowl_2d`.  Non-convex: `wavy_1d`
+(four local minima of different depth), `wells_2d` (three wells).
+Each is a `Landscape` with ``value(beta)``, ``gradient(beta)`` (so
+`dlcourse.optim` can descend it) and vectorized ``values(B)`` for plotting.
+`random_slice` draws a 2-D slice of any objective (Li et al., arXiv:1712.09913).
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ._validation import as_float_array, positive_int
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """F(β) on R^dim. `f` and `grad` act on arrays whose last axis has length dim."""
+
+    name: str
+    dim: int
+    f: Callable
+    grad: Callable
+    domain: tuple          # ((low, high),) * dim: a good plotting window
+    convex: bool
+    formula: str = ""
+
+    @property
+    def n_params(self):
+        return self.dim
+
+    def _beta(self, beta):
+        beta = np.atleast_1d(np.asarray(beta, dtype=np.float64))
+        if beta.shape[-1] != self.dim:
+            raise ValueError(f"beta: expected a vector of length {self.dim}, got shape {beta.shape}")
+        return beta
+
+    def value(self, beta):
+        """F(β) for one β."""
+        return float(self.f(self._beta(beta)))
+
+    def gradient(self, beta):
+        """∇F(β), shape (dim,)."""
+        return np.asarray(self.grad(self._beta(beta)), dtype=np.float64).reshape(self.dim)
+
+    def value_and_gradient(self, beta):
+        return self.value(beta), self.gradient(beta)
+
+    def values(self, B):
+        """F at many points: B of shape (..., dim) (or (m,) for dim 1) -> shape (...) ."""
+        B = np.asarray(B, dtype=np.float64)
+        if self.dim == 1 and (B.ndim == 0 or B.shape[-1] != 1):
+            B = B[..., None]
+        return self.f(B)
+
+    def __call__(self, beta):
+        return self.value(beta)
+
+    def local_minima(self, n_grid=20001):
+        """Local minima inside the domain (1-D only): sign changes of F' from − to +, refined by bisection."""
+        if self.dim != 1:
+            raise ValueError("local_minima: only available for 1-D landscapes")
+        b = np.linspace(*self.domain[0], n_grid)
+        g = self.grad(b[:, None])[:, 0]
+        minima = []
+        for i in np.where((g[:-1] < 0) & (g[1:] >= 0))[0]:
+            lo, hi = b[i], b[i + 1]
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if self.grad(np.array([mid]))[0] < 0 else (lo, mid)
+            minima.append(0.5 * (lo + hi))
+        return np.array(minima)
+
+
+def _sq(B):
+    return np.sum(B * B, axis=-1)
+
+
+bowl_1d = Landscape("bowl", 1, lambda B: B[..., 0] ** 2, lambda B: 2 * B, ((-3.0, 3.0),), True, r"F(\beta)=\beta^2")
+
+wavy_1d = Landscape(
+    "wavy", 1,
+    lambda B: 0.1 * B[..., 0] ** 2 + np.sin(2.2 * B[..., 0]) + 0.2 * B[..., 0],
+    lambda B: 0.2 * B + 2.2 * np.cos(2.2 * B) + 0.2,
+    ((-4.5, 5.5),), False, r"F(\beta)=0.1\beta^2+\sin(2.2\beta)+0.2\beta",
+)
+
+bowl_2d = Landscape("bowl", 2, _sq, lambda B: 2 * B, ((-3.0, 3.0), (-3.0, 3.0)), True,
+                    r"F(\beta)=\beta_1^2+\beta_2^2")
+
+_ELONGATION = np.array([1.0, 10.0])
+elongated_bowl_2d = Landscape(
+    "elongated bowl", 2,
+    lambda B: 0.5 * np.sum(_ELONGATION * B * B, axis=-1),
+    lambda B: _ELONGATION * B,
+    ((-3.0, 3.0), (-2.0, 2.0)), True, r"F(\beta)=\frac12(\beta_1^2+10\,\beta_2^2)",
+)
+
+_WELL_CENTRES = np.array([[-2.0, 1.0], [2.0, 1.5], [0.5, -2.0]])
+_WELL_DEPTHS = np.array([1.0, 0.6, 0.8])
+_WELL_WIDTH = 1.0
+
+
+def _wells(B):
+    d2 = _sq(B[..., None, :] - _WELL_CENTRES)           # (..., 3)
+    return 0.05 * _sq(B) - np.sum(_WELL_DEPTHS * np.exp(-d2 / (2 * _WELL_WIDTH**2)), axis=-1)
+
+
+def _wells_grad(B):
+    diff = B[..., None, :] - _WELL_CENTRES               # (..., 3, 2)
+    w = _WELL_DEPTHS * np.exp(-_sq(diff) / (2 * _WELL_WIDTH**2))   # (..., 3)
+    return 0.1 * B + np.sum(w[..., None] * diff, axis=-2) / _WELL_WIDTH**2
+
+
+wells_2d = Landscape("three wells", 2, _wells, _wells_grad, ((-4.0, 4.0), (-4.0, 4.0)), False,
+                     r"F(\beta)=0.05\|\beta\|^2-\sum_k a_k e^{-\|\beta-c_k\|^2/2}")
+
+LANDSCAPES = {"bowl_1d": bowl_1d, "wavy_1d": wavy_1d, "bowl_2d": bowl_2d,
+              "elongated_bowl_2d": elongated_bowl_2d, "wells_2d": wells_2d}
+
+
+def random_slice(objective, center, *, span=1.0, n=41, seed=0, blocks=None):
+    """F on the plane center + a·d1 + b·d2, a, b in [−span, span] (Li et al. 2018).
+
+    d1, d2 are random Gaussian directions, each block of β (a layer; `blocks`
+    is a list of index arrays, default: all of β) rescaled to the norm of the
+    same block of `center` ("filter normalization"), so the picture does not
+    depend on the scale of the weights. Returns (a, b, values) with values of shape (n, n).
+    """
+    center = as_float_array(center, "center", ndim=1)
+    n = positive_int(n, "n")
+    rng = np.random.default_rng(seed)
+    blocks = blocks or [np.arange(center.size)]
+    directions = []
+    for _ in range(2):
+        d = rng.standard_normal(center.size)
+        for idx in blocks:
+            d[idx] *= np.linalg.norm(center[idx]) / max(np.linalg.norm(d[idx]), 1e-12)
+        directions.append(d)
+    a = np.linspace(-span, span, n)
+    values = np.array([[objective.value(center + ai * directions[0] + bj * directions[1])
+                        for ai in a] for bj in a])
+    return a, a.copy(), values
+
+
+__all__ = ["Landscape", "bowl_1d", "wavy_1d", "bowl_2d", "elongated_bowl_2d", "wells_2d",
+           "LANDSCAPES", "random_slice"]

@@ -1,0 +1,31 @@
+import numpy as np
+import pytest
+
+
+
+def _torch():
+    import torch as _t  # torch is a required test dependency (pinned in pyproject.toml)
+
+    _t.set_default_dtype(_t.float64)
+    return _t
+
+
+@pytest.fixture(scope="session")
+def torch():
+    return _torch()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+def finite_difference_gradient(f, beta, h=1e-6):
+    """Central differences, written independently of dlcourse.gradcheck."""
+    beta = np.asarray(beta, dtype=float)
+    g = np.zeros_like(beta)
+    for j in range(beta.size):
+        e = np.zeros_like(beta)
+        e[j] = h
+        g[j] = (f(beta + e) - f(beta - e)) / (2 * h)
+    return g

@@ -1,0 +1,64 @@
+"""The project's own rules: environment files agree, `import dlcourse` stays light."""
+
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ["models", "losses", "penalties", "objectives", "optim", "landscapes", "convexity",
+        "gradcheck", "networks", "_validation"]
+HEAVY = {"torch", "matplotlib", "ipywidgets", "sklearn", "nbgrader", "IPython"}
+
+
+def _split(requirement):
+    name, spec = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement).groups()
+    return name.lower().replace("_", "-"), spec.replace(" ", "")
+
+
+def test_environment_yml_and_pyproject_list_the_same_packages():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = dict(_split(r) for r in project["dependencies"] + project["optional-dependencies"]["course"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    listed = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            listed.update(_split(r) for r in dep["pip"] if not r.startswith("-"))
+        else:
+            name, spec = _split(dep.replace("=", "==", 1) if re.match(r"^[\w.\-]+=[^=]", dep) else dep)
+            listed[name] = spec
+    assert listed.pop("python") == "==3.11", "write python=3.11 exactly (repo2docker falls back to 3.10 otherwise)"
+    listed.pop("pip")
+    assert listed == wanted, "environment.yml and pyproject.toml disagree (names or version constraints)"
+    assert wanted["torch"] == "==2.13.0"
+
+
+def test_import_dlcourse_core_pulls_in_nothing_heavy():
+    code = ("import sys, dlcourse; from dlcourse import " + ", ".join(m for m in CORE if m != "_validation")
+            + "; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (HEAVY,))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_core_modules_import_only_numpy_and_the_core():
+    for name in CORE:
+        tree = ast.parse((ROOT / "lib" / "dlcourse" / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                roots = {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                roots = {node.module.split(".")[0]}
+            else:
+                continue
+            assert roots <= {"numpy", "warnings", "dataclasses", "numbers", "typing", "importlib"}, (name, roots)
+
+
+def test_binder_files_are_at_the_root():
+    assert not (ROOT / "binder").exists(), "a binder/ folder would hide the root-level files"
+    assert (ROOT / "postBuild").stat().st_mode & 0o111
+    for line in (ROOT / "apt.txt").read_text().split():
+        assert re.fullmatch(r"[a-z0-9.+-]+", line)
