@@ -38,6 +38,10 @@ test: $(STAMP) system-deps
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/gd_softmax.py
+	$(PY) benchmarks/explorers.py
+
+site: $(STAMP)
+	timeout 900 $(PY) -m dlcourse.site --lectures lectures --out build/site
 
 clean-runtime:
 	rm -rf build submitted autograded feedback grades gradebook.db

