@@ -32,8 +32,11 @@ def log_sigmoid(z):
 def logsumexp(Z):
     """Row-wise log Σ_k e^{Z_k}, stable (the maximum is subtracted first)."""
     Z = np.asarray(Z, dtype=np.float64)
-    m = Z.max(axis=-1, keepdims=True)
-    return (m + np.log(np.exp(Z - m).sum(axis=-1, keepdims=True)))[..., 0]
+    k = np.argmax(Z, axis=-1)[..., None]
+    m = np.take_along_axis(Z, k, axis=-1)
+    E = np.exp(Z - m)
+    np.put_along_axis(E, k, 0.0, axis=-1)     # the maximum's term is exactly 1: use log1p for the rest
+    return (m + np.log1p(E.sum(axis=-1, keepdims=True)))[..., 0]
 
 
 def softmax(Z):
