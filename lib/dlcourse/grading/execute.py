@@ -1,0 +1,83 @@
+"""Runs inside the sandbox: execute one notebook in a fresh kernel and report on fd 3.
+
+    python -m dlcourse.grading.execute NOTEBOOK --timeout SECONDS --result-fd FD
+
+The result (the executed notebook and a status) goes to the file descriptor
+given by --result-fd, which the kernel does not inherit, so student code cannot forge it. Before any student
+cell, a harness cell makes dlcourse's reserved modules (the homework's answers)
+unimportable; it is removed from the result.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+HARNESS = '''
+import sys as _sys, importlib.abc as _abc
+_RESERVED = {reserved!r}
+class _ReservedModules(_abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name in _RESERVED or name.startswith(tuple(m + "." for m in _RESERVED)):
+            raise ImportError(name + " is not available while grading: the homework asks you to write this yourself")
+        return None
+_sys.meta_path.insert(0, _ReservedModules())
+for _name in [m for m in _sys.modules if m in _RESERVED]:
+    _sys.modules.pop(_name)
+del _sys, _abc, _ReservedModules
+'''
+
+
+def run(path, timeout):
+    import nbclient
+    import nbformat
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from dlcourse.homework import RESERVED_MODULES
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(HARNESS.format(reserved=RESERVED_MODULES)))
+    status, detail = "ok", ""
+    timed_out = []
+
+    class Client(nbclient.NotebookClient):
+        async def _async_handle_timeout(self, timeout, cell=None):   # note the cell, then interrupt
+            timed_out.append(cell.get("id") if cell is not None else None)
+            return await super()._async_handle_timeout(timeout, cell)
+
+    client = Client(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                    interrupt_on_timeout=True, record_timing=False,
+                    error_on_timeout={"ename": "TimeoutError", "evalue": f"the cell ran longer than {timeout} s",
+                                      "traceback": [f"TimeoutError: the cell ran longer than {timeout} s"]},
+                    resources={"metadata": {"path": os.getcwd()}})
+    try:
+        client.execute()
+    except DeadKernelError as exc:
+        status, detail = "kernel_died", str(exc).splitlines()[0] if str(exc) else "the kernel died"
+    except CellTimeoutError:
+        status = "timeout"
+    except Exception as exc:  # anything else is a failure of the run, reported, never hidden
+        status, detail = "kernel_died", f"{type(exc).__name__}: {exc}"
+    if timed_out and status == "ok":
+        status = "timeout"
+    harness = nb.cells.pop(0)
+    if any(o.get("output_type") == "error" for o in harness.get("outputs", [])):
+        status, detail = "grading_error", "the grading harness failed to start"
+    return {"status": status, "detail": detail, "timed_out": timed_out, "notebook": nb}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("notebook")
+    parser.add_argument("--timeout", type=int, default=30)
+    parser.add_argument("--result-fd", type=int, required=True)
+    args = parser.parse_args(argv)
+    os.set_inheritable(args.result_fd, False)        # never passed on to the kernel
+    result = run(args.notebook, args.timeout)
+    with os.fdopen(args.result_fd, "w") as out:
+        json.dump(result, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
