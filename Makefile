@@ -39,6 +39,7 @@ test: $(STAMP) system-deps
 benchmark: $(STAMP)
 	$(PY) benchmarks/gd_softmax.py
 	$(PY) benchmarks/explorers.py
+	$(PY) benchmarks/grading.py
 
 site: $(STAMP)
 	timeout 900 $(PY) -m dlcourse.site --lectures lectures --out build/site

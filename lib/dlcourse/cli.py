@@ -26,6 +26,9 @@ def main(argv=None):
         if getattr(args, name, 1) < 1:
             parser.error(f"--{name}: expected an integer >= 1, got {getattr(args, name)}")
 
+    from .grading.execute import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     from .grading.autograde import GradingError
 
     try:

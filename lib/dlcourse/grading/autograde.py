@@ -204,7 +204,7 @@ class Grader:
     def grade_notebook(self, path, notebook, student, out_dir, outcome):
         import nbformat
 
-        from .metadata import restore_metadata
+        from .metadata import restore_metadata, restore_missing_cells
 
         if not path.exists():
             outcome.statuses.add("missing_notebook")
@@ -223,12 +223,10 @@ class Grader:
         if restore_metadata(nb, source, release):
             outcome.statuses.add("tampered")
             outcome.detail = "nbgrader metadata was changed or removed and has been restored"
-        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
-        expected = {c.metadata.nbgrader["grade_id"] for c in source.cells
-                    if c.metadata.get("nbgrader", {}).get("grade")}
-        if expected - present:
+        missing = restore_missing_cells(nb, release)
+        if missing:
             outcome.statuses.add("missing_cells")
-            outcome.detail = outcome.detail or f"restored deleted cells: {', '.join(sorted(expected - present))}"
+            outcome.detail = outcome.detail or f"restored deleted cells: {', '.join(missing)}"
         resources = self.resources(notebook, student)
         with self.db_lock:
             nb = self.sanitize(nb, resources)
@@ -327,6 +325,9 @@ def grade(assignment, *, jobs=2, timeout=30, root=".", progress=True):
     counts = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
+    for o in outcomes:
+        if o.status != "ok":
+            print(f"  {o.student_id}: {o.status} — {o.detail}", file=sys.stderr)
     print(f"graded {len(outcomes)} submissions in {time.perf_counter() - started:.1f} s: "
           + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())), file=sys.stderr)
     return outcomes, grader.root / "grades" / f"{assignment}.csv"

@@ -22,18 +22,19 @@ def restore_metadata(nb, source, release):
         meta = _nbgrader(cell)
         if meta and meta.get("grade_id"):
             wanted[meta["grade_id"]] = {k: meta[k] for k in KEYS if k in meta}
-    first_lines = {}
+    first_lines = {}          # (type, first line) -> grade ids in release order (answer cells share one)
     for cell in release.cells:
         meta = _nbgrader(cell)
         if meta and meta.get("grade_id"):
-            first_lines.setdefault((cell.cell_type, _first_line(cell)), meta["grade_id"])
+            first_lines.setdefault((cell.cell_type, _first_line(cell)), []).append(meta["grade_id"])
     tampered = False
     present = {(_nbgrader(c) or {}).get("grade_id") for c in nb.cells}
     for cell in nb.cells:
         meta = _nbgrader(cell)
         if not meta or not meta.get("grade_id"):
-            grade_id = first_lines.get((cell.cell_type, _first_line(cell)))
-            if grade_id and grade_id not in present:
+            candidates = [g for g in first_lines.get((cell.cell_type, _first_line(cell)), []) if g not in present]
+            grade_id = candidates[0] if candidates else None
+            if grade_id:
                 cell.metadata["nbgrader"] = dict(wanted[grade_id])
                 present.add(grade_id)
                 tampered = True
@@ -47,3 +48,30 @@ def restore_metadata(nb, source, release):
                 meta.pop(k, None)
             meta.update(target)
     return tampered
+
+
+def restore_missing_cells(nb, release):
+    """Put back every nbgrader cell of the release that `nb` lacks, after its nearest surviving
+    predecessor; returns the grade ids of the missing *graded* cells.
+
+    (nbgrader's own add_missing_cells fails when the cell before a missing one is a locked,
+    ungraded cell; test cells put back here are then restored to their full source by nbgrader.)
+    """
+    import copy
+
+    present = {(_nbgrader(c) or {}).get("grade_id") for c in nb.cells}
+    missing_graded = []
+    previous = None
+    for cell in release.cells:
+        grade_id = (_nbgrader(cell) or {}).get("grade_id")
+        if not grade_id:
+            continue
+        if grade_id not in present:
+            index = next((i + 1 for i, c in enumerate(nb.cells)
+                          if previous and (_nbgrader(c) or {}).get("grade_id") == previous), 0)
+            nb.cells.insert(index, copy.deepcopy(cell))
+            present.add(grade_id)
+            if _nbgrader(cell).get("grade"):
+                missing_graded.append(grade_id)
+        previous = grade_id
+    return missing_graded

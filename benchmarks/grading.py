@@ -1,0 +1,65 @@
+"""Grading 60 submissions: `dlcourse grade --jobs 2` against stock `nbgrader autograde`, in one run.
+
+Run:  .venv/bin/python benchmarks/grading.py [N]     (N submissions, default 60)
+Both start from a fresh copy of the course with the same submissions (a mix of correct, buggy and
+broken notebooks) and include their set-up (nbgrader generate_assignment; for dlcourse also the
+reference run). Prints both wall times, seconds per submission and the ratio. Goal: >= 4x.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from grading import corpus  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def make_course(base, submissions):
+    course = Path(base)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    for folder in ("solutions/hw1", "assignments/hw1"):
+        shutil.copytree(ROOT / folder, course / folder)
+    corpus.write(course, submissions)
+    return course
+
+
+def timed(cmd, cwd):
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        print(proc.stderr[-2000:])
+    return elapsed, proc
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 60
+    pool = corpus.honest_and_mutants()
+    broken = {k: v for k, v in corpus.adversarial("/nonexistent").items()
+              if k in ("kernel_exit", "truncated_notebook", "patches_asserts_and_abs", "uses_dlcourse_implementation")}
+    mix = list({**pool, **broken}.items())
+    submissions = {f"s{i:03d}_{name}": entry for i, (name, entry) in
+                   zip(range(n), (mix[i % len(mix)] for i in range(n)))}
+    print(f"{n} submissions ({len(mix)} kinds: correct, buggy, broken), {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        ours_course, stock_course = make_course(a, submissions), make_course(b, submissions)
+        t_ours, p = timed([str(BIN / "dlcourse"), "grade", "hw1", "--jobs", "2", "--no-progress"], ours_course)
+        print(f"dlcourse grade --jobs 2:      {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission)  exit {p.returncode}")
+        t_gen, _ = timed([sys.executable, "-m", "nbgrader", "generate_assignment", "hw1", "--force"], stock_course)
+        t_auto, p = timed([sys.executable, "-m", "nbgrader", "autograde", "hw1", "--create"], stock_course)
+        t_stock = t_gen + t_auto
+        print(f"nbgrader generate+autograde: {t_stock:7.1f} s  ({t_stock / n:.2f} s per submission)  exit {p.returncode}")
+    print(f"speed-up stock/dlcourse: {t_stock / t_ours:.2f}x  (goal >= 4x)")
+
+
+if __name__ == "__main__":
+    main()
