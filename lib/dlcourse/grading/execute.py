@@ -54,6 +54,7 @@ def run(path, timeout):
 
     client = Client(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                     interrupt_on_timeout=True, record_timing=False, shutdown_kernel="immediate",
+                    extra_arguments=["--HistoryManager.enabled=False"],   # no history database per run
                     error_on_timeout={"ename": "TimeoutError", "evalue": f"the cell ran longer than {timeout} s",
                                       "traceback": [f"TimeoutError: the cell ran longer than {timeout} s"]},
                     resources={"metadata": {"path": os.getcwd()}})
