@@ -6,18 +6,25 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Debian packages the tests and lectures need (installed by `make test` when run as root with apt).
-APT_PACKAGES := dataset-fashion-mnist bubblewrap
+APT_PACKAGES := dataset-fashion-mnist bubblewrap chromium
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test venv system-deps benchmark site clean-runtime
 
 venv: $(STAMP)
 
+CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[course,test]'
+	$(PY) -m pip install --quiet -e '.[course,hub,test]'
 	@touch $(STAMP)
+
+# JupyterHub's proxy, from the npm registry (for the hub test and deploy/jupyterhub).
+$(CHP):
+	@command -v npm >/dev/null || { echo "MISSING: npm (Node.js) is needed for configurable-http-proxy" >&2; exit 1; }
+	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,7 +40,7 @@ system-deps:
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --no-browser $(ROOT_FLAG)
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(CHP) system-deps
 	$(PY) -m pytest
 
 benchmark: $(STAMP)

@@ -1,0 +1,52 @@
+"""What a person does in JupyterLab, as playwright steps (shared by the lab and hub tests)."""
+
+import re
+
+EXPLORER_TIMEOUT = 120_000   # ms: running all of lecture 1 in a fresh kernel
+
+
+def open_notebook(page, url):
+    page.goto(url)
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+
+
+def run_all(page):
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+
+def learning_rate_explorer(page):
+    """The explorer whose status starts with '1-D: γ' (the learning-rate explorer)."""
+    status = page.locator(".widget-html-content", has_text="1-D: γ").first
+    status.wait_for(state="attached", timeout=EXPLORER_TIMEOUT)   # off-screen cells are not "visible"
+    status.scroll_into_view_if_needed()
+    box = page.locator(".widget-vbox", has=status).last
+    return box
+
+
+def move_gamma(page, box, presses):
+    handle = box.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    for _ in range(presses):
+        handle.press("ArrowRight")
+
+
+def explorer_state(box):
+    status = box.locator(".widget-html-content").first.inner_text()
+    image = box.locator("img").first.get_attribute("src")
+    return status, image
+
+
+def image_bytes(page, box):
+    """The explorer's current figure as PNG bytes (read back from the page's blob URL)."""
+    import base64
+
+    src = box.locator("img").first.get_attribute("src")
+    data = page.evaluate("""async (src) => {
+        const buf = await (await fetch(src)).arrayBuffer();
+        let s = ""; const b = new Uint8Array(buf);
+        for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+        return btoa(s);
+    }""", src)
+    return base64.b64decode(data)

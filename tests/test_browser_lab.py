@@ -1,0 +1,61 @@
+"""JupyterLab in a real headless Chromium: lecture 1 runs, its learning-rate explorer answers the keyboard."""
+
+import io
+import re
+import uuid
+
+import matplotlib
+import numpy as np
+import requests
+from PIL import Image
+
+matplotlib.use("Agg")
+
+from dlcourse import explorers, widgets  # noqa: E402
+
+from . import lab_ui
+from .servers import chromium_page, copy_course, jupyter_lab, screenshot
+
+PRESSES = 24      # ArrowRight on the γ slider: exponent -1 + 24 × 0.05 = 0.2, so γ = 10^0.2 ≈ 1.585
+
+
+def test_lecture_1_explorer_moves_with_the_keyboard(tmp_path):
+    copy_course(tmp_path, "lectures")
+    with jupyter_lab(tmp_path) as (base, token, _), chromium_page() as page:
+        lab_ui.open_notebook(page, f"{base}/lab/workspaces/t{uuid.uuid4().hex[:8]}/tree/lectures/"
+                                   f"01_preliminaries.ipynb?reset&token={token}")
+        lab_ui.run_all(page)
+        box = lab_ui.learning_rate_explorer(page)
+        status_before, image_before = lab_ui.explorer_state(box)
+        assert status_before.startswith("1-D: " + explorers.descent_view("bowl_1d", 0.1, 20).status)
+        lab_ui.move_gamma(page, box, PRESSES)
+        gamma = 10 ** (-1 + 0.05 * PRESSES)
+        expected_1d = explorers.descent_view("bowl_1d", gamma, 20).status
+        expected_2d = explorers.descent_view("elongated_bowl_2d", gamma, 20).status
+        page.wait_for_function("s => document.body.innerText.includes(s)", arg=expected_1d, timeout=20_000)
+        status, image = lab_ui.explorer_state(box)
+        screenshot(page, "lab_learning_rate_explorer")
+        assert "DIVERGED" in expected_1d and "DIVERGED" in expected_2d
+        assert status.replace("\n", " ") == f"1-D: {expected_1d} 2-D: {expected_2d}".replace("<br>", " ")
+        assert image != image_before
+        shown = np.asarray(Image.open(io.BytesIO(lab_ui.image_bytes(page, box))).convert("RGB"), dtype=int)
+        figure = widgets.DescentFigure()             # what the explorer's own functions draw for this γ
+        figure.update(gamma, 20)
+        expected = np.asarray(Image.open(io.BytesIO(figure.png())).convert("RGB"), dtype=int)
+        assert shown.shape == expected.shape and np.abs(shown - expected).max() == 0
+
+
+def test_instructor_view_has_nbgrader_extensions(tmp_path):
+    copy_course(tmp_path, "lectures", "solutions", "assignments", "nbgrader_config.py")
+    with jupyter_lab(tmp_path) as (base, token, _), chromium_page() as page:
+        page.goto(f"{base}/lab/workspaces/t{uuid.uuid4().hex[:8]}?reset&token={token}")
+        page.wait_for_selector(".lm-MenuBar-itemLabel", timeout=60_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Nbgrader$")).click()
+        items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+        assert "Formgrader" in items and "Assignment List" in items, items
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Formgrader$")).click()
+        page.locator(".lm-TabBar-tabLabel", has_text="Formgrader").wait_for(timeout=30_000)
+        page.wait_for_timeout(2000)
+        screenshot(page, "lab_formgrader")
+        r = requests.get(f"{base}/formgrader/api/assignments?token={token}", timeout=30)
+        assert r.status_code == 200 and "hw1" in [a["name"] for a in r.json()]   # the course's assignment
