@@ -9,7 +9,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 APT_PACKAGES := dataset-fashion-mnist bubblewrap chromium
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test venv system-deps benchmark site clean-runtime
+.PHONY: lab test venv system-deps benchmark site slides clean-runtime
 
 venv: $(STAMP)
 
@@ -40,7 +40,16 @@ system-deps:
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --no-browser $(ROOT_FLAG)
 
-test: $(STAMP) $(CHP) system-deps
+# reveal.js, MathJax, require.js and jQuery for decks that work offline (`make slides`).
+SLIDE_ASSETS := $(VENV)/node/node_modules/reveal.js/dist/reveal.js
+$(SLIDE_ASSETS):
+	@command -v npm >/dev/null || { echo "MISSING: npm (Node.js) is needed for the offline slides" >&2; exit 1; }
+	npm install --silent --no-fund --no-audit --prefix $(VENV)/node reveal.js@4 mathjax@2 requirejs jquery@2
+
+slides: $(STAMP) $(SLIDE_ASSETS)
+	timeout 900 $(PY) -m dlcourse.site --slides --assets $(VENV)/node/node_modules --out build/slides
+
+test: $(STAMP) $(CHP) $(SLIDE_ASSETS) system-deps
 	$(PY) -m pytest
 
 benchmark: $(STAMP)

@@ -1,4 +1,4 @@
-"""`make site`: execute the lectures and write static HTML pages under build/site/.
+"""`make site` and `make slides`: execute the lectures; write static HTML pages and offline decks.
 
 The explorers are live widgets; a static page has no kernel to move them. Each
 widget output is replaced by what it showed at the end of the run (its status
@@ -6,6 +6,11 @@ text and its figure as an embedded PNG), so the page reads well offline, with
 no JavaScript from a CDN.
 
     python -m dlcourse.site [--lectures lectures] [--out build/site] [--timeout 300]
+    python -m dlcourse.site --slides --assets NODE_MODULES [--out build/slides]
+
+Slides are reveal.js decks (nbconvert's slides exporter) that need no network: reveal.js,
+MathJax, require.js and jQuery are copied next to them from npm packages (`make slides`
+installs reveal.js@4, mathjax@2, requirejs and jquery@2 into .venv/node).
 """
 
 import argparse
@@ -89,13 +94,79 @@ def build(lectures="lectures", out="build/site", *, timeout=300):
     return [out / f"{p}.html" for p in pages]
 
 
+# The parts of the npm packages a deck needs, copied under <out>/assets/.
+SLIDE_ASSETS = {
+    "reveal.js": ["dist", "plugin/notes"],
+    "mathjax": ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "jax/input/TeX", "jax/element",
+                "jax/output/CommonHTML", "localization/en", "fonts/HTML-CSS/TeX/woff"],
+    "requirejs": ["require.js"],
+    "jquery": ["dist/jquery.min.js"],
+}
+
+
+# MathJax 2 leaves its previews and its hidden MathML copy visible in the deck (seen in Chromium
+# 156, online and offline alike), so every formula showed twice: hide both.
+MATHJAX_FIX = "<style>.MathJax_Preview, .MJX_Assistive_MathML { display: none !important; }</style>\n"
+
+
+def copy_slide_assets(node_modules, out):
+    """Copy reveal.js, MathJax, require.js and jQuery from `node_modules` into out/assets/."""
+    import shutil
+
+    node_modules, assets = Path(node_modules), Path(out) / "assets"
+    for package, parts in SLIDE_ASSETS.items():
+        for part in parts:
+            src, dst = node_modules / package / part, assets / package / part
+            if not src.exists():
+                raise FileNotFoundError(f"{src} is missing: run `make slides` (it installs the npm packages "
+                                        f"reveal.js@4 mathjax@2 requirejs jquery@2 into .venv/node)")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, dst)
+    return assets
+
+
+def build_slides(lectures="lectures", out="build/slides", *, assets, timeout=300):
+    """Execute every lecture and write out/<name>.slides.html, openable from disk with no network."""
+    from nbconvert import SlidesExporter
+
+    lectures, out = Path(lectures), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    copy_slide_assets(assets, out)
+    exporter = SlidesExporter(
+        reveal_url_prefix="assets/reveal.js", reveal_theme="simple", reveal_transition="none",
+        mathjax_url="assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+        require_js_url="assets/requirejs/require.js", jquery_url="assets/jquery/dist/jquery.min.js",
+        exclude_input_prompt=True, exclude_output_prompt=True)
+    if hasattr(exporter, "mermaid_js_url"):      # loaded as a module even without diagrams: keep it local
+        exporter.mermaid_js_url = "assets/none.mjs"
+        (out / "assets" / "none.mjs").write_text("export default {};\n")
+    written = []
+    for path in sorted(lectures.glob("*.ipynb")):
+        nb = make_widgets_static(execute(path, timeout=timeout))
+        body, _ = exporter.from_notebook_node(nb)
+        body = body.replace("<!-- Load mathjax -->", MATHJAX_FIX + "<!-- Load mathjax -->", 1)
+        target = out / f"{path.stem}.slides.html"
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+        print(f"wrote {target}")
+    return written
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lectures", default="lectures")
     parser.add_argument("--out", default="build/site")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    parser.add_argument("--slides", action="store_true", help="write reveal.js decks instead of pages")
+    parser.add_argument("--assets", default=".venv/node/node_modules", help="node_modules with reveal.js etc.")
     args = parser.parse_args(argv)
-    build(args.lectures, args.out, timeout=args.timeout)
+    if args.slides:
+        build_slides(args.lectures, args.out, assets=args.assets, timeout=args.timeout)
+    else:
+        build(args.lectures, args.out, timeout=args.timeout)
     return 0
 
 
