@@ -1,5 +1,10 @@
+import os
+
 import numpy as np
 import pytest
+
+# Notebooks executed by the tests (and their kernels, which inherit this) use their smoke configuration.
+os.environ.setdefault("DLCOURSE_SMOKE", "1")
 
 
 

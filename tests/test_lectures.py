@@ -47,9 +47,21 @@ def test_lecture_1_runs_headless_and_is_deterministic():
 
 @pytest.mark.slow
 def test_site_pages_show_figures_without_a_kernel(tmp_path):
-    (page,) = site.build(ROOT / "lectures", tmp_path, timeout=120)
-    text = page.read_text()
+    pages = site.build(ROOT / "lectures", tmp_path, timeout=120)
+    assert [p.stem for p in pages] == [p.stem for p in LECTURES]
+    text = pages[0].read_text()
     assert text.count("data:image/png;base64") >= 10          # static figures and the 4 explorers
     assert text.count("static-explorer") == 4
     assert "widget-view+json" not in text and "unpkg" not in text
     assert (tmp_path / "index.html").read_text().count("<li>") == len(LECTURES)
+
+
+@pytest.mark.slow
+def test_gpu_notebook_smoke_configuration_runs_on_the_cpu():
+    nb = site.execute(ROOT / "lectures" / "gpu_pytorch.ipynb", timeout=120)
+    texts = _text_outputs(nb)
+    joined = "\n".join(texts)
+    assert "device: cpu" in joined
+    # numpy and PyTorch softmax regression agree; autograd equals the hand-written gradient
+    gaps = [float(t.split("(")[1].rstrip(")")) for t in texts if t.startswith("np.float64(")]
+    assert len(gaps) == 2 and max(gaps) < 1e-10

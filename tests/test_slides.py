@@ -28,7 +28,7 @@ def test_every_cell_has_slide_metadata(path):
     missing = [i for i, t in enumerate(types) if t not in SLIDE_TYPES]
     assert not missing, f"cells {missing} of {path.name} have no slideshow.slide_type"
     assert types[0] == "slide"
-    assert types.count("slide") >= 8 and "fragment" in types and "notes" in types
+    assert types.count("slide") >= 6 and "fragment" in types and "notes" in types
     for cell, kind in zip(cells, types):            # set-up code stays in the notebook, out of the deck
         if cell["cell_type"] == "code" and "import " in "".join(cell["source"]):
             assert kind == "skip"
@@ -40,14 +40,18 @@ def deck(tmp_path_factory):
         pytest.fail("reveal.js and MathJax are missing from .venv/node: run `make test` or `make slides` "
                     "(they come from the npm registry)")
     out = tmp_path_factory.mktemp("slides")
-    (page,) = site.build_slides(ROOT / "lectures", out, assets=NODE_MODULES, timeout=120)
-    return page
+    decks = site.build_slides(ROOT / "lectures", out, assets=NODE_MODULES, timeout=120)
+    assert [d.name for d in decks] == [f"{p.stem}.slides.html" for p in LECTURES]
+    return decks
 
 
-def test_offline_deck_renders_navigates_and_fits(deck):
+@pytest.mark.parametrize("index", range(len(LECTURES)), ids=[p.stem for p in LECTURES])
+def test_offline_deck_renders_navigates_and_fits(deck, index):
+    deck = deck[index]
     text = deck.read_text()
-    assert "http://" not in text.split("<body")[0].replace("http://www.w3.org", "")
-    assert "https://unpkg" not in text and "cdnjs" not in text and text.count("static-explorer") == 4
+    assert "https://unpkg" not in text and "cdnjs" not in text
+    if deck.name.startswith("01_"):
+        assert text.count("static-explorer") == 4
     with chromium_page() as page:
         requested = []
         page.context.route("http*://**", lambda route: (requested.append(route.request.url), route.abort()))
@@ -56,8 +60,9 @@ def test_offline_deck_renders_navigates_and_fits(deck):
         page.wait_for_selector(".reveal.ready", timeout=20_000)
         page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0", timeout=20_000)
         first = page.locator(".reveal .slides section.present").last.inner_text()
-        assert "Deep learning preliminaries" in first
-        screenshot(page, "deck_first_slide")
+        title = json.loads(LECTURES[index].read_text())["cells"][0]["source"][0].lstrip("# ").strip()
+        assert title in first
+        screenshot(page, f"deck_{LECTURES[index].stem}_first")
         page.keyboard.press("ArrowRight")
         page.wait_for_function("() => location.hash === '#/1'", timeout=5_000)
         heights, seen = [], set()
@@ -73,10 +78,10 @@ def test_offline_deck_renders_navigates_and_fits(deck):
             heights.append(info)
             page.keyboard.press("Space")
             page.wait_for_timeout(60)
-        assert page.locator(".MathJax_CHTML").count() > 20            # formulas typeset offline
-        screenshot(page, "deck_last_slide")
+        assert page.locator(".MathJax_CHTML").count() > 5             # formulas typeset offline
+        screenshot(page, f"deck_{LECTURES[index].stem}_last")
     assert requested == []
-    assert len(seen) > 25
+    assert len(seen) > 8
     too_tall = [(h, s) for h, limit, s in heights if s > OVERFLOW * limit]
     assert not too_tall, f"slides overflow more than {OVERFLOW}x the slide height: {too_tall}"
 

@@ -79,5 +79,27 @@ def loss_surface(a, b, values, ax=None, *, title="loss surface, a random 2-D sli
     return ax
 
 
-__all__ = ["PALETTE", "STYLE", "use_course_style", "cross_entropy_curve", "image_and_vector",
+def training_curves(histories, axes=None):
+    """Loss and test accuracy per epoch for several training runs: {name: History}."""
+    if axes is None:
+        axes = plt.subplots(1, 2, figsize=(12, 4))[1]
+    ax_loss, ax_acc = axes
+    for (name, h), colour in zip(histories.items(), PALETTE):
+        epochs = np.arange(1, len(h.loss) + 1)
+        ax_loss.plot(epochs, h.loss, "o-", color=colour, label=name)
+        ax_acc.plot(epochs, h.test_accuracy, "o-", color=colour, label=name)
+    ax_loss.set_xlabel("epoch"), ax_loss.set_ylabel("training loss (cross-entropy)")
+    ax_acc.set_xlabel("epoch"), ax_acc.set_ylabel("test accuracy")
+    ax_loss.legend(), ax_acc.legend()
+    return axes
+
+
+def epoch_time_table(rows):
+    """An HTML table of (model, device, seconds per epoch, images per second) rows."""
+    body = "".join(f"<tr><td>{m}</td><td>{d}</td><td>{s:.2f}</td><td>{ips:,.0f}</td></tr>" for m, d, s, ips in rows)
+    return ("<table><tr><th>model</th><th>device</th><th>seconds per epoch</th><th>images per second</th></tr>"
+            f"{body}</table>")
+
+
+__all__ = ["PALETTE", "training_curves", "epoch_time_table", "STYLE", "use_course_style", "cross_entropy_curve", "image_and_vector",
            "chord_counterexample", "loss_surface"]
