@@ -192,20 +192,19 @@ class ShrinkageFigure(_BlitFigure):
 
 # --- shells: sliders -> figure.update -> Output ---------------------------------
 
-def _shell(figure, controls, update, status=None):
+def _shell(figure, controls, update, watch=None):
     import ipywidgets as W
 
     image = W.Image(format="png")
-    status = status or W.HTML()
+    status = W.HTML()
 
     def refresh(_=None):
         text = update()
         status.value = f"<b>{text}</b>" if text else ""
         image.value = figure.png()
 
-    for c in controls:
-        if hasattr(c, "value"):
-            c.observe(refresh, names="value")
+    for c in watch if watch is not None else controls:
+        c.observe(refresh, names="value")
     refresh()
     box = W.VBox([W.HBox(controls), status, image])
     box.figure, box.refresh = figure, refresh   # for tests and benchmarks
@@ -244,9 +243,8 @@ def rolling_ball_explorer(start=3.5, frames=80):
         beta, value = fig.update(which.value, s, frame.value)
         return f"step {frame.value}: β = {beta:.3f}, F(β) = {value:.3f}"
 
-    box = _shell(fig, [play, frame, start_slider, which], update)
-    play.observe(box.refresh, names="value")
-    return box
+    # the Play button drives the step slider (linked in the browser): watching the slider is enough
+    return _shell(fig, [play, frame, start_slider, which], update, watch=[frame, start_slider, which])
 
 
 def restarts_explorer(n_restarts=1):
