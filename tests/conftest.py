@@ -11,8 +11,7 @@ os.environ.setdefault("DLCOURSE_SMOKE", "1")
 def _torch():
     import torch as _t  # torch is a required test dependency (pinned in pyproject.toml)
 
-    _t.set_default_dtype(_t.float64)
-    return _t
+    return _t           # references are built from float64 numpy arrays, so they are float64 too
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,21 @@ def open_notebook(page, url):
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
 
 
+STARTED = "() => [...document.querySelectorAll('.jp-InputPrompt')].some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"
+
+
 def run_all(page):
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    """Run → Run All Cells, once the kernel is idle; retried if the click came too early to start anything."""
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=60_000)
+    for _ in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        try:
+            page.wait_for_function(STARTED, timeout=15_000)
+            return
+        except Exception:  # playwright's TimeoutError: the menu command did not reach the kernel yet
+            page.keyboard.press("Escape")
+    raise AssertionError("Run All Cells did not start the notebook")
 
 
 def learning_rate_explorer(page):
@@ -33,7 +45,9 @@ def move_gamma(page, box, presses):
 
 
 def explorer_state(box):
-    status = box.locator(".widget-html-content").first.inner_text()
+    html = box.locator(".widget-html-content").first.inner_html()
+    status = re.sub(r"<br\s*/?>", "\n", html)
+    status = re.sub(r"<[^>]+>", "", status).strip()
     image = box.locator("img").first.get_attribute("src")
     return status, image
 
