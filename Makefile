@@ -57,8 +57,8 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/explorers.py
 	$(PY) benchmarks/grading.py
 
-site: $(STAMP)
-	timeout 900 $(PY) -m dlcourse.site --lectures lectures --out build/site
+site: $(STAMP) $(SLIDE_ASSETS)
+	timeout 900 $(PY) -m dlcourse.site --assets $(VENV)/node/node_modules --lectures lectures --out build/site
 
 clean-runtime:
 	rm -rf build submitted autograded feedback grades gradebook.db

@@ -1,6 +1,7 @@
 """Grading 60 submissions: `dlcourse grade --jobs 2` against stock `nbgrader autograde`, in one run.
 
 Run:  .venv/bin/python benchmarks/grading.py [N]     (N submissions, default 60)
+      JOBS=4 ... (other worker counts), PER_STUDENT=1 ... (also stock nbgrader called once per student)
 Both start from a fresh copy of the course with the same submissions (a mix of correct, buggy and
 broken notebooks) and include their set-up (nbgrader generate_assignment; for dlcourse also the
 reference run). Prints both wall times, seconds per submission and the ratio. Goal: >= 4x.
@@ -52,13 +53,24 @@ def main():
     print(f"{n} submissions ({len(mix)} kinds: correct, buggy, broken), {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         ours_course, stock_course = make_course(a, submissions), make_course(b, submissions)
-        t_ours, p = timed([str(BIN / "dlcourse"), "grade", "hw1", "--jobs", "2", "--no-progress"], ours_course)
-        print(f"dlcourse grade --jobs 2:      {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission)  exit {p.returncode}")
+        jobs = os.environ.get("JOBS", "2")
+        t_ours, p = timed([str(BIN / "dlcourse"), "grade", "hw1", "--jobs", jobs, "--no-progress"], ours_course)
+        print(f"dlcourse grade --jobs {jobs}:      {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission)  exit {p.returncode}")
+        if os.environ.get("ONLY_OURS"):
+            return
         t_gen, _ = timed([sys.executable, "-m", "nbgrader", "generate_assignment", "hw1", "--force"], stock_course)
         t_auto, p = timed([sys.executable, "-m", "nbgrader", "autograde", "hw1", "--create"], stock_course)
         t_stock = t_gen + t_auto
         print(f"nbgrader generate+autograde: {t_stock:7.1f} s  ({t_stock / n:.2f} s per submission)  exit {p.returncode}")
-    print(f"speed-up stock/dlcourse: {t_stock / t_ours:.2f}x  (goal >= 4x)")
+        print(f"speed-up stock/dlcourse: {t_stock / t_ours:.2f}x  (goal >= 4x)")
+        if os.environ.get("PER_STUDENT"):     # stock nbgrader called once per student, as a TA script does
+            t_each = 0.0
+            for student in submissions:
+                t, _ = timed([sys.executable, "-m", "nbgrader", "autograde", "hw1", "--create",
+                              "--student", student, "--force"], stock_course)
+                t_each += t
+            print(f"nbgrader autograde --student (one call each): {t_each:7.1f} s  ({t_each / n:.2f} s per submission); "
+                  f"speed-up {t_each / t_ours:.2f}x")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from . import lab_ui
 from .servers import chromium_page, copy_course, jupyter_lab, screenshot
 
 PRESSES = 24      # ArrowRight on the γ slider: exponent -1 + 24 × 0.05 = 0.2, so γ = 10^0.2 ≈ 1.585
+ITERATIONS = 80   # the explorer's iteration slider as lecture 1 sets it
 
 
 def test_lecture_1_explorer_moves_with_the_keyboard(tmp_path):
@@ -27,11 +28,11 @@ def test_lecture_1_explorer_moves_with_the_keyboard(tmp_path):
         lab_ui.run_all(page)
         box = lab_ui.learning_rate_explorer(page)
         status_before, image_before = lab_ui.explorer_state(box)
-        assert status_before.startswith("1-D: " + explorers.descent_view("bowl_1d", 0.1, 20).status)
+        assert status_before.startswith("1-D: " + explorers.descent_view("bowl_1d", 0.1, ITERATIONS).status)
         lab_ui.move_gamma(page, box, PRESSES)
         gamma = 10 ** (-1 + 0.05 * PRESSES)
-        expected_1d = explorers.descent_view("bowl_1d", gamma, 20).status
-        expected_2d = explorers.descent_view("elongated_bowl_2d", gamma, 20).status
+        expected_1d = explorers.descent_view("bowl_1d", gamma, ITERATIONS).status
+        expected_2d = explorers.descent_view("elongated_bowl_2d", gamma, ITERATIONS).status
         page.wait_for_function("s => document.body.innerText.includes(s)", arg=expected_1d, timeout=20_000)
         status, image = lab_ui.explorer_state(box)
         screenshot(page, "lab_learning_rate_explorer")
@@ -40,7 +41,7 @@ def test_lecture_1_explorer_moves_with_the_keyboard(tmp_path):
         assert image != image_before
         shown = np.asarray(Image.open(io.BytesIO(lab_ui.image_bytes(page, box))).convert("RGB"), dtype=int)
         figure = widgets.DescentFigure()             # what the explorer's own functions draw for this γ
-        figure.update(gamma, 20)
+        figure.update(gamma, ITERATIONS)
         expected = np.asarray(Image.open(io.BytesIO(figure.png())).convert("RGB"), dtype=int)
         assert shown.shape == expected.shape and np.abs(shown - expected).max() == 0
 

@@ -47,12 +47,12 @@ def test_lecture_1_runs_headless_and_is_deterministic():
 
 @pytest.mark.slow
 def test_site_pages_show_figures_without_a_kernel(tmp_path):
-    pages = site.build(ROOT / "lectures", tmp_path, timeout=120)
+    pages = site.build(ROOT / "lectures", tmp_path, assets=ROOT / ".venv" / "node" / "node_modules", timeout=120)
     assert [p.stem for p in pages] == [p.stem for p in LECTURES]
     text = pages[0].read_text()
     assert text.count("data:image/png;base64") >= 10          # static figures and the 4 explorers
     assert text.count("static-explorer") == 4
-    assert "widget-view+json" not in text and "unpkg" not in text
+    assert "widget-view+json" not in text and "unpkg" not in text and "cdnjs" not in text
     assert (tmp_path / "index.html").read_text().count("<li>") == len(LECTURES)
 
 

@@ -2,10 +2,10 @@
 
 The explorers are live widgets; a static page has no kernel to move them. Each
 widget output is replaced by what it showed at the end of the run (its status
-text and its figure as an embedded PNG), so the page reads well offline, with
-no JavaScript from a CDN.
+text and its figure as an embedded PNG). Pages and decks load MathJax, require.js
+and jQuery from copies next to them, so both read well offline.
 
-    python -m dlcourse.site [--lectures lectures] [--out build/site] [--timeout 300]
+    python -m dlcourse.site --assets NODE_MODULES [--lectures lectures] [--out build/site] [--timeout 300]
     python -m dlcourse.site --slides --assets NODE_MODULES [--out build/slides]
 
 Slides are reveal.js decks (nbconvert's slides exporter) that need no network: reveal.js,
@@ -14,7 +14,6 @@ installs reveal.js@4, mathjax@2, requirejs and jquery@2 into .venv/node).
 """
 
 import argparse
-import base64
 import html
 import sys
 from pathlib import Path
@@ -54,8 +53,8 @@ def _render(model_id, state, depth=0):
         return ""
     if "value" in s and name.endswith("Model") and name not in ("PlayModel",):
         value = s["value"]
-        if name == "FloatLogSliderModel":
-            value = f"{s.get('base', 10) ** value:.3g}"
+        if isinstance(value, float):
+            value = f"{value:.3g}"          # (a FloatLogSlider stores the value itself, not its exponent)
         label = html.escape(str(s.get("description", "")))
         return f"<span><i>{label}</i> = {html.escape(str(value))}</span>"
     return ""
@@ -75,26 +74,7 @@ def make_widgets_static(nb):
     return nb
 
 
-def build(lectures="lectures", out="build/site", *, timeout=300):
-    """Execute every lectures/*.ipynb and write out/<name>.html plus out/index.html."""
-    from nbconvert import HTMLExporter
-
-    lectures, out = Path(lectures), Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    pages = []
-    for path in sorted(lectures.glob("*.ipynb")):
-        nb = make_widgets_static(execute(path, timeout=timeout))
-        body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-        (out / f"{path.stem}.html").write_text(body, encoding="utf-8")
-        pages.append(path.stem)
-        print(f"wrote {out / path.stem}.html")
-    links = "".join(f"<li><a href='{p}.html'>{html.escape(p)}</a></li>" for p in pages)
-    (out / "index.html").write_text(f"<!doctype html><meta charset='utf-8'><title>STAT 4710 deep learning"
-                                    f"</title><h1>Lectures</h1><ul>{links}</ul>", encoding="utf-8")
-    return [out / f"{p}.html" for p in pages]
-
-
-# The parts of the npm packages a deck needs, copied under <out>/assets/.
+# The parts of the npm packages a page or deck needs, copied under <out>/assets/.
 SLIDE_ASSETS = {
     "reveal.js": ["dist", "plugin/notes"],
     "mathjax": ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "jax/input/TeX", "jax/element",
@@ -103,9 +83,8 @@ SLIDE_ASSETS = {
     "jquery": ["dist/jquery.min.js"],
 }
 
-
-# MathJax 2 leaves its previews and its hidden MathML copy visible in the deck (seen in Chromium
-# 156, online and offline alike), so every formula showed twice: hide both.
+# MathJax 2 leaves its previews and its hidden MathML copy visible (seen in Chromium 156, online
+# and offline alike), so every formula showed twice: hide both.
 MATHJAX_FIX = "<style>.MathJax_Preview, .MJX_Assistive_MathML { display: none !important; }</style>\n"
 
 
@@ -128,31 +107,56 @@ def copy_slide_assets(node_modules, out):
     return assets
 
 
-def build_slides(lectures="lectures", out="build/slides", *, assets, timeout=300):
-    """Execute every lecture and write out/<name>.slides.html, openable from disk with no network."""
-    from nbconvert import SlidesExporter
-
-    lectures, out = Path(lectures), Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+def _local_assets(exporter, out, assets):
+    """Point an HTML exporter at copies of its scripts under out/assets/ instead of CDNs."""
     copy_slide_assets(assets, out)
-    exporter = SlidesExporter(
-        reveal_url_prefix="assets/reveal.js", reveal_theme="simple", reveal_transition="none",
-        mathjax_url="assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
-        require_js_url="assets/requirejs/require.js", jquery_url="assets/jquery/dist/jquery.min.js",
-        exclude_input_prompt=True, exclude_output_prompt=True)
-    if hasattr(exporter, "mermaid_js_url"):      # loaded as a module even without diagrams: keep it local
-        exporter.mermaid_js_url = "assets/none.mjs"
-        (out / "assets" / "none.mjs").write_text("export default {};\n")
+    exporter.mathjax_url = "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+    exporter.require_js_url = "assets/requirejs/require.js"
+    exporter.jquery_url = "assets/jquery/dist/jquery.min.js"
+    for trait in ("mermaid_js_url", "mermaid_layout_elk_js_url"):   # ES modules loaded even without diagrams
+        if exporter.has_trait(trait):
+            setattr(exporter, trait, "assets/none.mjs")
+    (Path(out) / "assets" / "none.mjs").write_text("export default {};\n")
+    return exporter
+
+
+def _export_all(lectures, out, exporter, suffix, timeout):
     written = []
-    for path in sorted(lectures.glob("*.ipynb")):
+    for path in sorted(Path(lectures).glob("*.ipynb")):
         nb = make_widgets_static(execute(path, timeout=timeout))
         body, _ = exporter.from_notebook_node(nb)
         body = body.replace("<!-- Load mathjax -->", MATHJAX_FIX + "<!-- Load mathjax -->", 1)
-        target = out / f"{path.stem}.slides.html"
+        target = Path(out) / f"{path.stem}{suffix}"
         target.write_text(body, encoding="utf-8")
         written.append(target)
         print(f"wrote {target}")
     return written
+
+
+def build(lectures="lectures", out="build/site", *, assets, timeout=300):
+    """Execute every lecture and write out/<name>.html plus out/index.html, readable offline."""
+    from nbconvert import HTMLExporter
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    exporter = _local_assets(HTMLExporter(template_name="lab"), out, assets)
+    pages = _export_all(lectures, out, exporter, ".html", timeout)
+    links = "".join(f"<li><a href='{p.name}'>{html.escape(p.stem)}</a></li>" for p in pages)
+    (out / "index.html").write_text(f"<!doctype html><meta charset='utf-8'><title>STAT 4710 deep learning"
+                                    f"</title><h1>Lectures</h1><ul>{links}</ul>", encoding="utf-8")
+    return pages
+
+
+def build_slides(lectures="lectures", out="build/slides", *, assets, timeout=300):
+    """Execute every lecture and write out/<name>.slides.html, openable from disk with no network."""
+    from nbconvert import SlidesExporter
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    exporter = _local_assets(SlidesExporter(reveal_url_prefix="assets/reveal.js", reveal_theme="simple",
+                                            reveal_transition="none", exclude_input_prompt=True,
+                                            exclude_output_prompt=True), out, assets)
+    return _export_all(lectures, out, exporter, ".slides.html", timeout)
 
 
 def main(argv=None):
@@ -163,10 +167,7 @@ def main(argv=None):
     parser.add_argument("--slides", action="store_true", help="write reveal.js decks instead of pages")
     parser.add_argument("--assets", default=".venv/node/node_modules", help="node_modules with reveal.js etc.")
     args = parser.parse_args(argv)
-    if args.slides:
-        build_slides(args.lectures, args.out, assets=args.assets, timeout=args.timeout)
-    else:
-        build(args.lectures, args.out, timeout=args.timeout)
+    (build_slides if args.slides else build)(args.lectures, args.out, assets=args.assets, timeout=args.timeout)
     return 0
 
 
