@@ -67,7 +67,7 @@ def run(path, timeout):
     except Exception as exc:  # anything else is a failure of the run, reported, never hidden
         status, detail = "kernel_died", f"{type(exc).__name__}: {exc}"
     if timed_out and status == "ok":
-        status = "timeout"
+        status, detail = "timeout", f"{len(timed_out)} cell(s) ran longer than {timeout} s and were interrupted"
     harness = nb.cells.pop(0)
     if any(o.get("output_type") == "error" for o in harness.get("outputs", [])):
         status, detail = "grading_error", "the grading harness failed to start"
