@@ -272,9 +272,9 @@ class Grader:
         if self.isolation == "rlimits-only":
             self.log("WARNING: bubblewrap (bwrap) is not available: student code can read the course folder. "
                      "Install it: sudo apt-get install bubblewrap")
-        self.sync_gradebook()
-        for notebook in self.notebooks:
-            self.reference(notebook)
+        with ThreadPoolExecutor(max_workers=1 + len(self.notebooks)) as setup:   # independent: run together
+            for job in [setup.submit(self.sync_gradebook)] + [setup.submit(self.reference, n) for n in self.notebooks]:
+                job.result()
         outcomes = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool, \
                 tqdm(total=len(students), desc=f"grading {self.assignment}", unit="sub", disable=not progress,
