@@ -162,3 +162,18 @@ def test_grading_error_exit_codes(tmp_path):
     assert proc.returncode == 2 and "nbgrader_config.py" in proc.stderr
     proc = dlcourse(tmp_path, "grade", "hw1", "--jobs", "0", check=False)
     assert proc.returncode == 2 and "--jobs: expected an integer >= 1" in proc.stderr
+
+
+def test_feedback_can_be_released_through_nbgraders_exchange(course, tmp_path):
+    """`nbgrader release_feedback` accepts what `dlcourse feedback` wrote (for collected submissions)."""
+    root = course["root"]
+    folder = root / "submitted" / "reference" / "hw1"
+    (folder / "timestamp.txt").write_text("2026-11-28 10:00:00.000000 UTC")   # what `nbgrader collect` leaves
+    (folder / "submission_secret.txt").write_text("a-secret")
+    dlcourse(root, "feedback", "hw1")
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "release_feedback", "hw1", f"--Exchange.root={exchange}",
+                           "--student=reference"], cwd=root, env=_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list(exchange.glob("*/feedback/*.html"))) == 1

@@ -108,5 +108,9 @@ def write_feedback(assignment, *, root="."):
         out = root / coursedir.feedback_directory / student / assignment / f"{notebook}.html"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(body, encoding="utf-8")
+        for name in ("timestamp.txt", "submission_secret.txt"):   # from `nbgrader collect`; `release_feedback`
+            kept = root / coursedir.submitted_directory / student / assignment / name   # needs them beside the
+            if kept.exists():                                                          # feedback
+                (out.parent / name).write_text(kept.read_text())
         written.append(out)
     return written
