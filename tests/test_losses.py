@@ -99,3 +99,8 @@ def test_loss_errors_name_the_argument():
         losses.logistic_loss([0, 1], [0.5, 1.5])
     with pytest.raises(ValueError, match=r"y, y_hat: expected the same length"):
         losses.squared_error([1.0, 2.0], [1.0])
+
+
+def test_logistic_gradient_is_finite_when_the_prediction_is_certain_and_right():
+    g = losses.logistic_loss_gradient([1, 0], [1.0, 0.0])
+    np.testing.assert_array_equal(g, [-0.5, 0.5])

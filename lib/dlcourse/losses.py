@@ -63,10 +63,13 @@ def logistic_loss(y, p_hat):
 
 
 def logistic_loss_gradient(y, p_hat):
-    """∂/∂p̂ of the mean logistic loss: (1/n)(p̂ − Y) / (p̂(1 − p̂)), shape (n,)."""
+    """∂/∂p̂ of the mean logistic loss: −1/(n p̂) where Y = 1, 1/(n(1 − p̂)) where Y = 0; shape (n,).
+
+    (The same as (p̂ − Y)/(n p̂(1 − p̂)), written so that p̂ = Y gives a finite value, not 0/0.)
+    """
     y, p_hat = _binary(y, p_hat)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (p_hat - y) / (p_hat * (1.0 - p_hat)) / y.shape[0]
+    with np.errstate(divide="ignore"):
+        return np.where(y == 1, -1.0 / p_hat, 1.0 / (1.0 - p_hat)) / y.shape[0]
 
 
 def logistic_loss_from_logits(y, z):
