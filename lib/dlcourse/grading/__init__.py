@@ -4,6 +4,7 @@ Layers (each module one concept):
 
 * `sandbox`   — how a submission's code is isolated (bubblewrap namespaces, a dropped uid, rlimits);
 * `execute`   — runs *inside* the sandbox: executes one notebook in a fresh kernel;
+* `metadata`  — puts back nbgrader metadata and cells that a submission removed or changed;
 * `verify`    — outside the sandbox: compares each test cell's checked values with the reference
                 solution's, and fails cells that did not run;
 * `autograde` — the pipeline per submission (nbgrader's sanitize preprocessors → sandbox →
