@@ -26,9 +26,14 @@ def main(argv=None):
         if getattr(args, name, 1) < 1:
             parser.error(f"--{name}: expected an integer >= 1, got {getattr(args, name)}")
 
+    import warnings
+
     from .grading.execute import skip_slow_optional_imports
 
     skip_slow_optional_imports()
+    # nbgrader's own gradebook code triggers SQLAlchemy "not in session" warnings on every new
+    # submission; they are harmless and would bury the progress bar and the per-student statuses.
+    warnings.filterwarnings("ignore", message=r".*not in session.*")
     from .grading.autograde import GradingError
 
     try:
