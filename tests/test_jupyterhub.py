@@ -1,13 +1,11 @@
 """A real JupyterHub on loopback: two students log in, pull the course with nbgitpuller, run lecture 1."""
 
-import os
 import secrets
 import subprocess
 import time
 import urllib.parse
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import requests
@@ -92,7 +90,7 @@ def test_students_pull_the_course_and_run_lecture_1(tmp_path, bare_repo):
 
         # one student cannot reach the other's server
         session = requests.Session()
-        r = session.get(f"{base}/hub/login", timeout=10)
+        session.get(f"{base}/hub/login", timeout=10)
         xsrf = session.cookies.get("_xsrf")
         session.post(f"{base}/hub/login", data={"username": "ada", "password": PASSWORD, "_xsrf": xsrf}, timeout=10)
         own = session.get(f"{base}/user/ada/lab", timeout=30)

@@ -6,7 +6,6 @@ nbconvert's reveal.js template) — a little scrolling is tolerable, half a page
 
 import json
 import uuid
-from pathlib import Path
 
 import pytest
 

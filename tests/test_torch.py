@@ -86,7 +86,7 @@ def _run(args, out):
 
 def test_ddp_on_two_cpu_processes_matches_one_process(tmp_path):
     torchrun = Path(sys.executable).parent / "torchrun"
-    single = _run([sys.executable], tmp_path / "single")
+    _run([sys.executable], tmp_path / "single")
     ddp = _run([str(torchrun), "--standalone", "--nproc_per_node=2"], tmp_path / "ddp")
     assert "x 2 process(es)" in ddp and "images/s" in ddp and "time to 97% test accuracy" in ddp
     r0, r1 = (torch.load(tmp_path / "ddp" / f"weights-rank{r}.pt") for r in (0, 1))

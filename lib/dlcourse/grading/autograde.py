@@ -83,6 +83,19 @@ class Grader:
         self.work.mkdir(parents=True, exist_ok=True)
         self.db_lock = threading.Lock()
         self.isolation = sandbox.level()
+        self._references = {}
+        self._templates = {}
+
+    def templates(self, notebook):
+        """(source, release) notebooks, read once: the trusted versions a submission is restored from."""
+        import nbformat
+
+        if notebook not in self._templates:
+            source = nbformat.read(self.source_dir / f"{notebook}.ipynb", as_version=4)
+            release_path = self.release_dir / f"{notebook}.ipynb"
+            release = nbformat.read(release_path, as_version=4) if release_path.exists() else source
+            self._templates[notebook] = (source, release)
+        return self._templates[notebook]
 
     # --- set-up ---------------------------------------------------------------------------------
 
@@ -104,6 +117,11 @@ class Grader:
 
     def reference(self, notebook):
         """Checked values of the reference solution, by test cell (computed once per source version)."""
+        if notebook not in self._references:
+            self._references[notebook] = self._compute_reference(notebook)
+        return self._references[notebook]
+
+    def _compute_reference(self, notebook):
         import nbformat
 
         source = self.source_dir / f"{notebook}.ipynb"
@@ -217,9 +235,7 @@ class Grader:
             outcome.statuses.add("invalid_notebook")
             outcome.detail = f"{path.name} is not a valid notebook ({type(exc).__name__})"
             return
-        source = nbformat.read(self.source_dir / f"{notebook}.ipynb", as_version=4)
-        release = nbformat.read(self.release_dir / f"{notebook}.ipynb", as_version=4) \
-            if (self.release_dir / f"{notebook}.ipynb").exists() else source
+        source, release = self.templates(notebook)
         if restore_metadata(nb, source, release):
             outcome.statuses.add("tampered")
             outcome.detail = "nbgrader metadata was changed or removed and has been restored"

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from .autograde import load_course
+from .verify import is_test
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 _PATH = re.compile(r"(?:/[\w.\-+@~]+){2,}/?")       # absolute paths of two or more parts
@@ -32,11 +33,6 @@ def clear_hidden(source):
     return "\n".join(out)
 
 
-def _is_test(cell):
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
-
-
 def sanitize(nb, source_tests):
     """Feedback-safe copy in place: hidden tests out of test cells, tracebacks reduced to one line.
 
@@ -49,7 +45,7 @@ def sanitize(nb, source_tests):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        test = _is_test(cell)
+        test = is_test(cell)
         if test:
             grade_id = cell.metadata.nbgrader["grade_id"]
             cell.source = clear_hidden(source_tests.get(grade_id, cell.source))
@@ -99,7 +95,7 @@ def write_feedback(assignment, *, root="."):
     for path in sorted(autograded.glob(f"*/{assignment}/*.ipynb")):
         student, notebook = path.parent.parent.name, path.stem
         source = nbformat.read(source_dir / f"{notebook}.ipynb", as_version=4)
-        source_tests = {c.metadata.nbgrader["grade_id"]: c.source for c in source.cells if _is_test(c)}
+        source_tests = {c.metadata.nbgrader["grade_id"]: c.source for c in source.cells if is_test(c)}
         nb = nbformat.read(path, as_version=4)
         results = sanitize(nb, source_tests)
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary_html(student, assignment, results)))

@@ -78,7 +78,7 @@ def command(argv, scratch, *, limits=Limits(), isolation=None):
     """The full command line that runs `argv` (inside the sandbox) with `scratch` as its folder."""
     isolation = isolation or level()
     rlimits = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
-               f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}", f"--core=0", "--"]
+               f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}", "--core=0", "--"]
     if isolation == "rlimits-only":
         return rlimits + list(argv)
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",

@@ -14,7 +14,7 @@ from ..homework import RECORD_MIME
 FAILED = "GradingCheckFailed"
 
 
-def _is_test(cell):
+def is_test(cell):
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution")
 
@@ -33,7 +33,7 @@ def reference_records(executed):
     """{grade_id: {key: record}} from the reference solution's executed notebook."""
     ref = {}
     for cell in executed.cells:
-        if _is_test(cell):
+        if is_test(cell):
             ref[cell.metadata.nbgrader["grade_id"]] = records(cell)
     return ref
 
@@ -67,7 +67,7 @@ def verify(nb, reference, *, timed_out=(), kernel_died=False):
     """
     verdicts = {}
     for cell in nb.cells:
-        if not _is_test(cell):
+        if not is_test(cell):
             continue
         grade_id = cell.metadata.nbgrader["grade_id"]
         got = records(cell)
@@ -100,4 +100,4 @@ def verify(nb, reference, *, timed_out=(), kernel_died=False):
     return verdicts
 
 
-__all__ = ["verify", "records", "reference_records", "matches"]
+__all__ = ["verify", "records", "reference_records", "matches", "is_test"]
