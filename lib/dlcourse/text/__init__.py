@@ -1,0 +1,22 @@
+"""Deep learning for text (lecture 4), in numpy: from words to numbers, attention, recurrence.
+
+* `vocabulary`  `tokenize`, `Vocabulary` (min_count, max_size, <pad>, <unk>), `bag_of_words`
+                (the document-term matrix) and `encode` (padded index sequences + lengths)
+* `attention`   `scaled_dot_product_attention`, `self_attention` (one head), `padding_mask`,
+                `positional_encoding` (sinusoidal)
+* `rnn`         `rnn_forward` (an Elman RNN with tanh) and `rnn_backward` (backpropagation
+                through time)
+
+Only numpy is imported. The PyTorch versions that train live in `dlcourse.torch`; the tests check
+these against PyTorch and scikit-learn.
+"""
+
+from .attention import masked_softmax, padding_mask, positional_encoding, scaled_dot_product_attention, self_attention
+from .rnn import RNNGradients, rnn_backward, rnn_forward
+from .vocabulary import PAD, PAD_INDEX, UNK, UNK_INDEX, Vocabulary, bag_of_words, encode, tokenize
+
+__all__ = [
+    "tokenize", "Vocabulary", "bag_of_words", "encode", "PAD", "UNK", "PAD_INDEX", "UNK_INDEX",
+    "scaled_dot_product_attention", "masked_softmax", "padding_mask", "self_attention", "positional_encoding",
+    "rnn_forward", "rnn_backward", "RNNGradients",
+]
