@@ -31,7 +31,7 @@ def median_ms(update, values, png):
 def main():
     diabetes = data.load_diabetes()
     descent, ball, restarts = widgets.DescentFigure(), widgets.BallFigure(), widgets.RestartsFigure()
-    shrink = widgets.ShrinkageFigure(diabetes.X, diabetes.y, diabetes.class_names)
+    shrink = widgets.ShrinkageFigure(diabetes.X, diabetes.y, diabetes.feature_names)
     for fig, first in ((descent, lambda: descent.update(0.1, 20)), (ball, lambda: ball.update("wavy_1d", 3.5, 0)),
                        (restarts, lambda: restarts.update(1)), (shrink, lambda: shrink.update(0.01))):
         first()

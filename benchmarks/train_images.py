@@ -37,7 +37,7 @@ def main(argv=None):
     p.add_argument("--model", choices=["softmax", "mlp", "cnn"], default="cnn")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=256, help="global batch (split across ranks)")
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--learning-rate", type=float, default=2e-3, help="γ for Adam")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--device", choices=["cuda", "mps", "cpu"], default=None)
     p.add_argument("--n-train", type=int, default=None, help="use only the first N training images")
@@ -81,7 +81,7 @@ def main(argv=None):
                   f"{history.test_accuracy[-1]:.4f}  {history.images_per_second[-1]:,.0f} images/s  ({elapsed:.1f} s)")
         return False
 
-    history = dtorch.train(model, data, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
+    history = dtorch.train(model, data, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                            device=device, seed=args.seed, compile=args.compile, progress=False, rank=rank,
                            world_size=world, on_epoch=report)
     if rank == 0:

@@ -60,4 +60,33 @@ def test_synthetic_classes_are_seeded():
 
 def test_missing_package_message():
     with pytest.raises(ModuleNotFoundError, match=r"pip install no_such_pkg"):
-        data._package_file("no_such_pkg", "x")
+        data.files.package_file("no_such_pkg", "x")
+
+
+def test_dataset_knows_its_task_and_names_and_its_repr_is_true():
+    d = data.load_diabetes()
+    assert d.task == "regression" and d.class_names == () and d.feature_names[:3] == ("age", "sex", "bmi")
+    assert repr(d) == "<Dataset diabetes: n=442, p=10 features, a numeric response>"
+    digits = data.load_digits()
+    assert repr(digits) == "<Dataset digits (8×8): n=1797, p=64 features, 10 classes>"
+    assert len(digits[:10]) == 10 and digits[:10].images.shape == (10, 8, 8)
+
+
+def test_mnist_subset_split_is_fixed_shuffled_and_disjoint():
+    full, train, test = data.load_mnist_subset(), data.load_mnist_subset("train"), data.load_mnist_subset("test")
+    assert len(train) == 4000 and len(test) == 1000
+    np.testing.assert_array_equal(np.r_[train.y, test.y], full.y)
+    assert set(np.unique(test.y)) == set(range(10))             # shuffled: the file itself is sorted by class
+    train_rows = {row.tobytes() for row in train.X}
+    assert not any(row.tobytes() in train_rows for row in test.X)     # no image on both sides
+    with pytest.raises(ValueError, match=r"split: expected one of \(None, 'train', 'test'\), got 'validation'"):
+        data.load_mnist_subset("validation")
+
+
+def test_numpy_and_torch_loaders_give_the_same_images_and_split(torch):
+    from dlcourse import torch as dtorch
+
+    images = dtorch.load_images("mnist-subset")
+    train, test = data.load_mnist_subset("train"), data.load_mnist_subset("test")
+    np.testing.assert_array_equal(images.X_train.numpy()[:, 0], train.images.astype(np.float32))
+    np.testing.assert_array_equal(images.y_test.numpy(), test.y)

@@ -76,7 +76,7 @@ def test_ridge_shrinkage_matches_closed_form_and_shrinks():
     sizes = [explorers.ridge_shrinkage(X, y, lam)[1] for lam in (1e-3, 1e-1, 10.0)]
     assert sizes[0] > sizes[1] > sizes[2]
     lams, path = explorers.ridge_path(X, y, [0.5])
-    np.testing.assert_allclose(path[0], objectives.ridge_closed_form(X, y, 0.5)[1:])
+    np.testing.assert_allclose(path[0], objectives.ridge_closed_form(X, y, lam=0.5)[1:])
     with pytest.raises(ValueError, match=r"lam: expected a positive number"):
         explorers.ridge_shrinkage(X, y, 0.0)
 
@@ -84,5 +84,5 @@ def test_ridge_shrinkage_matches_closed_form_and_shrinks():
 def test_slider_errors_are_named():
     with pytest.raises(ValueError, match=r"learning_rate: expected a positive number, got 0"):
         explorers.descent_view("bowl_1d", 0, 10)
-    with pytest.raises(ValueError, match=r"iterations: expected an integer >= 1"):
+    with pytest.raises(ValueError, match=r"n_steps: expected an integer >= 1"):
         explorers.descent_view("bowl_1d", 0.1, 0)

@@ -35,7 +35,7 @@ def test_linear_model_has_no_activation_and_drawing_works():
     for model in (models.LinearModel(2), models.LogisticModel(3), models.SoftmaxModel(64, 10)):
         ax = graphs.draw_model(model)
         assert len(ax.texts) >= len(graphs.graph_layout(model).nodes)
-    with pytest.raises(TypeError, match=r"model: expected a dlcourse.models model"):
+    with pytest.raises(TypeError, match=r"model: expected a dlcourse.models model \(or network\) with layers"):
         graphs.graph_layout("logistic")
 
 
@@ -44,3 +44,28 @@ def test_course_style_is_large_and_colour_blind_safe():
     import matplotlib.pyplot as plt
     assert plt.rcParams["font.size"] >= 14
     assert plt.rcParams["axes.prop_cycle"].by_key()["color"][:3] == ["#0072B2", "#E69F00", "#009E73"]
+
+
+def test_network_graph_has_hidden_units_from_its_layers():
+    from dlcourse import networks
+
+    net = networks.Network(3, hidden=(4, 2), n_outputs=3, activation="relu")
+    layout = graphs.graph_layout(net)
+    assert layout.count("input") == 3 and layout.count("hidden") == 4 + 2 and layout.count("sum") == 3
+    assert layout.count("bias") == 3                       # one "1" feeding each layer after the inputs
+    assert layout.node("act").label == "softmax"
+    # fully connected: (3 inputs + bias) → 4 units → (4 + bias) → 2 → (2 + bias) → 3 sums
+    assert sum(d.startswith("h1_") for _, d, _ in layout.edges) == 4 * 4
+    assert sum(d.startswith("h2_") for _, d, _ in layout.edges) == 5 * 2
+    assert sum(d.startswith("z") for _, d, _ in layout.edges) == 3 * 3
+    assert any("ReLU" in text for _, text in layout.captions)
+
+
+def test_wide_layers_collapse_and_a_plain_list_of_layers_draws():
+    layers = [models.Layer(784, "input"), models.Layer(128, "hidden", "relu", "A"),
+              models.Layer(10, "output", "softmax", "Z")]
+    layout = graphs.graph_layout(layers, max_units=6)
+    assert layout.count("hidden") == 5 and layout.count("sum") == 10 and layout.count("ellipsis") == 2
+    assert layout.node("h1_128").label == "$A_{128}$"
+    ax = graphs.draw_model(layers)
+    assert len(ax.texts) >= len(layout.nodes)

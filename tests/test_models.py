@@ -2,7 +2,8 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dlcourse.models import LinearModel, LogisticModel, SoftmaxModel, logsumexp, sigmoid, softmax

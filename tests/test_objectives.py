@@ -9,7 +9,8 @@ dividing by n gives ours with λ = α/n, i.e. α = nλ.
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlcourse import objectives, optim
 from dlcourse.data import load_digits
@@ -44,12 +45,12 @@ def _make(kind, rng, n, p, K, lam, penalty):
     X = rng.normal(size=(n, p))
     if kind == "ridge":
         y = rng.normal(size=n)
-        return X, y, objectives.ridge_regression(X, y, lam, penalty=penalty)
+        return X, y, objectives.ridge_regression(X, y, lam=lam, penalty=penalty)
     if kind == "logistic":
         y = rng.integers(0, 2, n)
-        return X, y, objectives.logistic_regression(X, y, lam, penalty=penalty)
+        return X, y, objectives.logistic_regression(X, y, lam=lam, penalty=penalty)
     y = rng.integers(0, K, n)
-    return X, y, objectives.softmax_regression(X, y, lam, n_classes=K, penalty=penalty)
+    return X, y, objectives.softmax_regression(X, y, lam=lam, n_classes=K, penalty=penalty)
 
 
 @settings(max_examples=40, deadline=None)
@@ -87,12 +88,12 @@ def test_gradient_descent_reaches_ridge_closed_form_from_random_starts(rng):
     lam = 0.05
     ref = Ridge(alpha=X.shape[0] * lam).fit(X, y)           # α = nλ (module docstring)
     beta_star = np.r_[ref.intercept_, ref.coef_]
-    np.testing.assert_allclose(objectives.ridge_closed_form(X, y, lam), beta_star, rtol=1e-8, atol=1e-10)
-    F = objectives.ridge_regression(X, y, lam)
+    np.testing.assert_allclose(objectives.ridge_closed_form(X, y, lam=lam), beta_star, rtol=1e-8, atol=1e-10)
+    F = objectives.ridge_regression(X, y, lam=lam)
     X1 = np.c_[np.ones(len(y)), X]
     L = np.linalg.eigvalsh(2 * X1.T @ X1 / len(y)).max() + 2 * lam    # Lipschitz constant of ∇F
     for beta0 in _starts(rng, F.n_params):
-        res = optim.gradient_descent(F, beta0, learning_rate=1 / L, max_iter=50000, tol=1e-9)
+        res = optim.gradient_descent(F, beta0, learning_rate=1 / L, n_steps=50000, tol=1e-9)
         assert res.converged and not res.diverged
         np.testing.assert_allclose(res.beta, beta_star, atol=1e-6)
 
@@ -105,9 +106,9 @@ def test_gradient_descent_matches_sklearn_logistic_regression(rng):
     lam = 0.01
     ref = LogisticRegression(C=1 / (2 * len(y) * lam), tol=1e-12, max_iter=10000).fit(X, y)
     beta_star = np.r_[ref.intercept_, ref.coef_.ravel()]
-    F = objectives.logistic_regression(X, y, lam)
+    F = objectives.logistic_regression(X, y, lam=lam)
     for beta0 in _starts(rng, F.n_params):
-        res = optim.gradient_descent(F, beta0, learning_rate=1.0, max_iter=20000, tol=1e-8)
+        res = optim.gradient_descent(F, beta0, learning_rate=1.0, n_steps=20000, tol=1e-8)
         assert res.converged
         np.testing.assert_allclose(res.beta, beta_star, atol=1e-5)
 
@@ -119,9 +120,9 @@ def test_gradient_descent_matches_sklearn_softmax_regression(rng):
     X, y = digits.X[keep][:, ::8], digits.y[keep]
     lam = 0.01
     ref = LogisticRegression(C=1 / (2 * len(y) * lam), tol=1e-12, max_iter=10000).fit(X, y)
-    F = objectives.softmax_regression(X, y, lam)
+    F = objectives.softmax_regression(X, y, lam=lam)
     for beta0 in _starts(rng, F.n_params):
-        res = optim.gradient_descent(F, beta0, learning_rate=1.0, max_iter=20000, tol=1e-8)
+        res = optim.gradient_descent(F, beta0, learning_rate=1.0, n_steps=20000, tol=1e-8)
         assert res.converged
         B = F.model.coefficients(res.beta)                   # (p+1, K)
         np.testing.assert_allclose(B[1:], ref.coef_.T, atol=1e-5)
@@ -146,6 +147,26 @@ def test_constructor_errors_name_the_argument():
         objectives.softmax_regression(np.ones(3), [0, 1, 2])
     with pytest.raises(ValueError, match=r"penalty: expected one of"):
         objectives.logistic_regression(X, [0, 1, 1], penalty="l3")
-    F = objectives.ridge_regression(X, np.ones(3), 0.0)
+    F = objectives.ridge_regression(X, np.ones(3), lam=0.0)
     with pytest.raises(ValueError, match=r"beta: expected a flat vector of 3 parameters"):
         F.value(np.zeros(2))
+
+
+def test_names_and_labels_are_described_truly(rng):
+    X = rng.normal(size=(6, 2))
+    assert objectives.ridge_regression(X, np.ones(6), lam=0.1, penalty="lasso").name == "lasso regression"
+    assert objectives.ridge_regression(X, np.ones(6), lam=0.1).name == "ridge regression"
+    F = objectives.softmax_regression(X, np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0]))   # float labels
+    assert F.model.n_classes == 3
+    with pytest.raises(ValueError, match=r"y: expected labels in 0..1, got \[2\] \(logistic regression has two"):
+        objectives.logistic_regression(X, np.array([0.0, 1.0, 2.0, 0.0, 1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"loss: the squared error compares Y with a identity output"):
+        objectives.Objective(objectives.LogisticModel(2), X, np.ones(6), loss=objectives.losses.SQUARED_ERROR)
+
+
+def test_every_objective_is_callable_like_F_of_beta(rng):
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
+    for F in (objectives.ridge_regression(X, y.astype(float), lam=0.1), objectives.logistic_regression(X, y),
+              objectives.softmax_regression(X, y)):
+        beta = rng.normal(size=F.n_params)
+        assert F(beta) == F.value(beta) == F.value_and_gradient(beta)[0]

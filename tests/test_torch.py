@@ -62,15 +62,15 @@ def test_training_is_deterministic_on_cpu_and_learns(images):
 def test_softmax_regression_in_torch_matches_dlcourse_numpy():
     digits = load_digits()
     F = objectives.softmax_regression(digits.X, digits.y, lam=1e-2)
-    beta_np = optim.gradient_descent(F, np.zeros(F.n_params), 0.5, max_iter=200, tol=1e-300).beta
-    beta_t = dtorch.softmax_regression_gd(digits.X, digits.y, 1e-2, 0.5, 200).numpy()
+    beta_np = optim.gradient_descent(F, np.zeros(F.n_params), learning_rate=0.5, n_steps=200, tol=1e-300).beta
+    beta_t = dtorch.softmax_regression_gd(digits.X, digits.y, lam=1e-2, learning_rate=0.5, n_steps=200).numpy()
     np.testing.assert_allclose(beta_t, beta_np, rtol=1e-10, atol=1e-12)
 
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match=r"kind: expected 'softmax', 'mlp' or 'cnn'"):
         dtorch.make_model("rnn")
-    with pytest.raises(ValueError, match=r"name: expected 'mnist-subset' or 'fashion-mnist'"):
+    with pytest.raises(ValueError, match=r"name: expected one of \['fashion-mnist', 'mnist-subset'\], got 'cifar'"):
         dtorch.load_images("cifar")
     with pytest.raises(ValueError, match=r"epochs, batch_size, learning_rate"):
         dtorch.train(dtorch.make_model("softmax"), None, epochs=0)
@@ -95,3 +95,9 @@ def test_ddp_on_two_cpu_processes_matches_one_process(tmp_path):
         assert torch.equal(r0["state"][name], r1["state"][name]), name            # identical replicas
         torch.testing.assert_close(r0["state"][name], one["state"][name], rtol=1e-4, atol=1e-4)
     assert abs(r0["test_accuracy"] - one["test_accuracy"]) <= 0.01
+
+
+def test_training_leaves_no_global_state_changed(images):
+    before = torch.are_deterministic_algorithms_enabled()
+    dtorch.train(dtorch.make_model("softmax"), images.subset(64, 16), epochs=1, device="cpu", progress=False)
+    assert torch.are_deterministic_algorithms_enabled() == before

@@ -54,14 +54,14 @@ def test_ball_restart_and_shrinkage_figures_follow_their_data():
     np.testing.assert_array_equal(r.ends.get_xdata(), view.ends)
 
     d = data.load_diabetes()
-    s = widgets.ShrinkageFigure(d.X, d.y, d.class_names)
+    s = widgets.ShrinkageFigure(d.X, d.y, d.feature_names)
     beta = s.update(2.0)
     np.testing.assert_allclose([b.get_height() for b in s.bars], beta[1:])
     assert s.vline.get_xdata()[0] == 2.0
 
 
 def test_learning_rate_explorer_shell_wires_slider_to_figure_and_status():
-    box = widgets.learning_rate_explorer(learning_rate=0.1, iterations=20)
+    box = widgets.learning_rate_explorer(learning_rate=0.1, n_steps=20)
     gamma, iters = box.children[0].children
     status, image = box.children[1], box.children[2]
     before = image.value

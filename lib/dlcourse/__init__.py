@@ -13,8 +13,8 @@ __version__ = "0.1.0"
 
 # Submodules are loaded on first attribute access, so `import dlcourse` stays light.
 _SUBMODULES = {
-    "models", "losses", "penalties", "objectives", "optim", "landscapes",
-    "convexity", "gradcheck", "data", "networks",
+    "functions", "models", "losses", "penalties", "objectives", "optim", "landscapes",
+    "convexity", "gradcheck", "data", "networks", "graphs", "autograd", "conv", "text", "homework",
 }
 
 

@@ -47,9 +47,10 @@ def as_response(y, n, name="y"):
     return y
 
 
-def as_labels(y, n_classes, name="y", *, n=None):
-    """Return integer class labels in 0..K-1 as an int64 vector."""
+def as_labels(y, n_classes, name="y", *, n=None, hint=None):
+    """Return integer class labels in 0..K-1 as an int64 vector (integer-valued floats allowed)."""
     arr = np.asarray(y)
+    top = "K−1" if n_classes is None else n_classes - 1
     if arr.ndim != 1:
         raise ValueError(f"{name}: expected a 1-D array of labels, got {_describe(arr)}")
     if n is not None and arr.shape[0] != n:
@@ -58,18 +59,37 @@ def as_labels(y, n_classes, name="y", *, n=None):
         arr = arr.astype(np.int64)
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError(f"{name}: expected integer labels 0..{n_classes - 1}, got non-integer values")
+            raise ValueError(f"{name}: expected integer labels 0..{top}, got non-integer values")
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected integer labels 0..{n_classes - 1}, got {_describe(arr)}")
+        raise TypeError(f"{name}: expected integer labels 0..{top}, got {_describe(arr)}")
     arr = arr.astype(np.int64, copy=False)
-    if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
-        bad = arr[(arr < 0) | (arr >= n_classes)]
+    limit = np.iinfo(np.int64).max if n_classes is None else n_classes
+    if arr.size and (arr.min() < 0 or arr.max() >= limit):
+        bad = arr[(arr < 0) | (arr >= limit)]
         raise ValueError(
-            f"{name}: expected labels in 0..{n_classes - 1}, got {bad[:5].tolist()}"
-            + (" ..." if bad.size > 5 else "")
+            f"{name}: expected labels in 0..{top}, got {bad[:5].tolist()}"
+            + (" ..." if bad.size > 5 else "") + (f" ({hint})" if hint else "")
         )
     return arr
+
+
+def n_classes_of(y, name="y"):
+    """K = max(y) + 1 (at least 2) for labels 0..K−1; integer-valued floats are accepted."""
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name}: expected a non-empty 1-D array of labels, got {_describe(arr)}")
+    labels = as_labels(arr, None, name)
+    return max(int(labels.max()) + 1, 2)
+
+
+def as_generator(seed, name="seed"):
+    """A numpy Generator from an int seed (reproducible) or a Generator (used as it is)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(f"{name}: expected an integer >= 0 or a numpy Generator, got {seed!r}")
+    return np.random.default_rng(int(seed))
 
 
 def as_parameter_vector(beta, n_params, name="beta"):

@@ -17,9 +17,9 @@ from ._validation import positive_int, positive_number
 
 @dataclass
 class DescentView:
-    """What the learning-rate explorer draws for one (γ, iterations) setting.
+    """What the learning-rate explorer draws for one (γ, n_steps) setting.
 
-    path : (m, d) iterates shown (m - 1 <= iterations);  values : F along the path
+    path : (m, d) iterates shown (m - 1 <= n_steps);  values : F along the path
     regime : "crawls", "converges", "oscillates" or "diverges";  status : one line for the user
     """
 
@@ -44,27 +44,27 @@ def _regime(result, path):
     return "crawls"
 
 
-def descent_view(landscape, learning_rate, iterations, start=None, tol=1e-3):
-    """Run gradient descent for the explorer: `iterations` steps of size γ from `start`.
+def descent_view(landscape, learning_rate, n_steps, start=None, tol=1e-3):
+    """Run gradient descent for the explorer: `n_steps` steps of size γ from `start`.
 
     landscape : a `Landscape` or its name in `landscapes.LANDSCAPES`
     Converged means ‖∇F(β)‖ < tol (1e-3: "near zero" at the scale of the pictures).
     Returns a `DescentView`; divergence is a regime with a message, never an exception.
     """
-    F = landscapes.LANDSCAPES[landscape] if isinstance(landscape, str) else landscape
+    F = landscapes.named(landscape)
     learning_rate = positive_number(learning_rate, "learning_rate")
-    iterations = positive_int(iterations, "iterations")
+    n_steps = positive_int(n_steps, "n_steps")
     if start is None:
         start = [0.8 * F.domain[j][1] for j in range(F.dim)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optim.DivergenceWarning)
-        res = optim.gradient_descent(F, start, learning_rate, max_iter=iterations, tol=tol)
+        res = optim.gradient_descent(F, start, learning_rate=learning_rate, n_steps=n_steps, tol=tol)
     regime = _regime(res, res.path)
     messages = {
-        "diverges": f"γ = {learning_rate:.3g}: DIVERGED after {res.n_iter} steps — F(β) blew up; the learning rate is too large",
-        "oscillates": f"γ = {learning_rate:.3g}: oscillates, overshooting the minimum; F = {res.values[-1]:.4g} after {res.n_iter} steps",
-        "converges": f"γ = {learning_rate:.3g}: converged in {res.n_iter} steps; F = {res.values[-1]:.4g}",
-        "crawls": f"γ = {learning_rate:.3g}: still crawling after {res.n_iter} steps; F = {res.values[-1]:.4g}",
+        "diverges": f"γ = {learning_rate:.3g}: DIVERGED after {res.n_steps} steps — F(β) blew up; the learning rate is too large",
+        "oscillates": f"γ = {learning_rate:.3g}: oscillates, overshooting the minimum; F = {res.values[-1]:.4g} after {res.n_steps} steps",
+        "converges": f"γ = {learning_rate:.3g}: converged in {res.n_steps} steps; F = {res.values[-1]:.4g}",
+        "crawls": f"γ = {learning_rate:.3g}: still crawling after {res.n_steps} steps; F = {res.values[-1]:.4g}",
     }
     return DescentView(landscape=F.name, learning_rate=learning_rate, path=res.path, values=res.values,
                        converged=res.converged, diverged=res.diverged, regime=regime, status=messages[regime])
@@ -72,10 +72,10 @@ def descent_view(landscape, learning_rate, iterations, start=None, tol=1e-3):
 
 @functools.lru_cache(maxsize=64)
 def _ball_path(name, start, learning_rate, frames):
-    F = landscapes.LANDSCAPES[name]
+    F = landscapes.named(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optim.DivergenceWarning)
-        res = optim.gradient_descent(F, [start], learning_rate, max_iter=frames, tol=1e-12)
+        res = optim.gradient_descent(F, [start], learning_rate=learning_rate, n_steps=frames, tol=1e-12)
     path = np.full(frames + 1, res.path[-1, 0])
     path[: len(res.path)] = res.path[:, 0]           # after convergence the ball rests
     return path
@@ -93,7 +93,7 @@ def rolling_ball(landscape, start, frame, *, learning_rate=0.05, frames=80):
     if not 0 <= frame <= frames:
         raise ValueError(f"frame: expected 0..{frames}, got {frame}")
     path = _ball_path(landscape, float(start), positive_number(learning_rate, "learning_rate"), frames)
-    F = landscapes.LANDSCAPES[landscape]
+    F = landscapes.named(landscape)
     beta = path[frame]
     return beta, F.value(beta), path[: frame + 1]
 
@@ -111,9 +111,9 @@ class RestartsView:
 def restarts_view(n_restarts, *, seed=0, learning_rate=0.05, landscape="wavy_1d"):
     """Best-of-`n_restarts` gradient descent on a non-convex 1-D landscape, against a single run."""
     n_restarts = positive_int(n_restarts, "n_restarts")
-    F = landscapes.LANDSCAPES[landscape]
+    F = landscapes.named(landscape)
     starts = optim.random_starts(n_restarts, *F.domain[0], seed=seed)
-    ms = optim.multi_start(F, starts, learning_rate, max_iter=2000)
+    ms = optim.multi_start(F, starts, learning_rate=learning_rate, n_steps=2000)
     ends = np.array([r.beta[0] for r in ms.runs])
     return RestartsView(starts=starts[:, 0], ends=ends, final_values=ms.final_values,
                         best_index=ms.best_index, single_value=float(ms.final_values[0]),
@@ -126,13 +126,13 @@ def ridge_path(X, y, lams=None):
     Returns (lams, path) with path of shape (len(lams), p); the intercept is left out.
     """
     lams = np.logspace(-4, 2, 61) if lams is None else np.asarray(lams, dtype=float)
-    return lams, np.array([objectives.ridge_closed_form(X, y, lam)[1:] for lam in lams])
+    return lams, np.array([objectives.ridge_closed_form(X, y, lam=lam)[1:] for lam in lams])
 
 
 def ridge_shrinkage(X, y, lam):
     """The λ slider: closed-form ridge β̂(λ) = (β0, β1, ..., βp) and its size Σ_{j≥1} β_j²."""
     lam = positive_number(lam, "lam")
-    beta = objectives.ridge_closed_form(X, y, lam)
+    beta = objectives.ridge_closed_form(X, y, lam=lam)
     return beta, float(np.sum(beta[1:] ** 2))
 
 

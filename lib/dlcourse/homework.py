@@ -8,6 +8,11 @@ passed by replacing assert functions.
 
 `assert_own_work(fn)` fails when `fn` calls dlcourse's own implementation of
 what the homework asks you to write.
+
+Fail closed: while grading, every dlcourse module is unimportable except the allow-list
+`ALLOWED_MODULES` (data, landscapes, this module) plus what an assignment declares in its
+source notebook's metadata, ``{"dlcourse": {"allowed_modules": ["dlcourse.plotting"]}}``.
+A module added to dlcourse later is blocked until someone allows it.
 """
 
 import os
@@ -16,10 +21,39 @@ import numpy as np
 
 GRADING_ENV = "DLCOURSE_GRADING"
 RECORD_MIME = "application/vnd.dlcourse.check+json"
-# Modules whose functions are the homework's answers: not allowed in your solutions.
-RESERVED_MODULES = ("dlcourse.models", "dlcourse.losses", "dlcourse.penalties", "dlcourse.objectives",
-                    "dlcourse.optim", "dlcourse.networks", "dlcourse.explorers", "dlcourse.gradcheck",
-                    "dlcourse.convexity")
+ALLOWED_ENV = "DLCOURSE_ALLOWED_MODULES"
+# The only dlcourse modules homework may use (a name allows its submodules too); "dlcourse" is the
+# bare package, whose lazy attributes import submodules through the same check.
+ALLOWED_MODULES = ("dlcourse", "dlcourse._validation", "dlcourse.data", "dlcourse.homework", "dlcourse.landscapes")
+METADATA_KEY = "dlcourse"
+
+
+def allowed_modules(declared=()):
+    """The allow-list: `ALLOWED_MODULES` and the `declared` ones (names starting with "dlcourse.")."""
+    declared = list(declared or ())
+    for name in declared:
+        if not isinstance(name, str) or not name.startswith("dlcourse."):
+            raise ValueError(f"allowed_modules: expected names of dlcourse modules like 'dlcourse.plotting', "
+                             f"got {name!r}")
+    return tuple(sorted(set(ALLOWED_MODULES) | set(declared)))
+
+
+def declared_modules(notebook_metadata):
+    """What a (source) notebook's metadata declares its homework may use."""
+    return list((notebook_metadata or {}).get(METADATA_KEY, {}).get("allowed_modules", []))
+
+
+def is_allowed(module, allowed=None):
+    """True for a module outside dlcourse, or a dlcourse module on the allow-list (or below one)."""
+    allowed = _current_allowed() if allowed is None else allowed
+    if module != "dlcourse" and not module.startswith("dlcourse."):
+        return True
+    return any(module == a or (a != "dlcourse" and module.startswith(a + ".")) for a in allowed)
+
+
+def _current_allowed():
+    from_env = os.environ.get(ALLOWED_ENV)
+    return allowed_modules(from_env.split(",") if from_env else ())
 
 
 def _encode(value):
@@ -47,10 +81,10 @@ def check(key, value, expected=None, *, rtol=1e-6, atol=1e-9):
 
 
 def _library_uses(code, globals_, seen):
-    for name in code.co_names:
+    for name in (*code.co_names, *code.co_freevars):
         obj = globals_.get(name)
         module = obj.__name__ if isinstance(obj, type(np)) else getattr(obj, "__module__", None)
-        if isinstance(module, str) and module.startswith(RESERVED_MODULES):
+        if isinstance(module, str) and not is_allowed(module):
             yield f"{module}.{getattr(obj, '__name__', name)}" if not isinstance(obj, type(np)) else module
         elif callable(obj) and hasattr(obj, "__code__") and obj.__code__ not in seen:
             seen.add(obj.__code__)
@@ -62,16 +96,23 @@ def _library_uses(code, globals_, seen):
 
 def assert_own_work(fn):
     """Fail with a clear message when `fn` (or a function it calls) uses dlcourse's implementation."""
-    if getattr(fn, "__module__", "").startswith(RESERVED_MODULES):
+    if not is_allowed(getattr(fn, "__module__", None) or ""):
         raise AssertionError(f"{fn.__name__} is dlcourse's own implementation "
                              f"({fn.__module__}): the homework asks you to write it yourself")
     code = getattr(fn, "__code__", None)
     if code is None:
         raise AssertionError(f"expected a function you wrote, got {type(fn).__name__}")
-    used = sorted(set(_library_uses(code, fn.__globals__, {code})))
+    names = dict(fn.__globals__)
+    for var, cell in zip(code.co_freevars, fn.__closure__ or ()):   # names from an enclosing function
+        try:
+            names[var] = cell.cell_contents
+        except ValueError:                                          # an empty cell
+            pass
+    used = sorted(set(_library_uses(code, names, {code})))
     if used:
         raise AssertionError(f"{fn.__name__} calls {', '.join(used)}: the homework asks you to write "
                              f"this yourself, without dlcourse's implementation")
 
 
-__all__ = ["check", "assert_own_work", "GRADING_ENV", "RECORD_MIME", "RESERVED_MODULES"]
+__all__ = ["check", "assert_own_work", "GRADING_ENV", "RECORD_MIME", "ALLOWED_MODULES", "ALLOWED_ENV",
+           "allowed_modules", "declared_modules", "is_allowed"]

@@ -7,12 +7,12 @@ Each is a `Landscape` with ``value(beta)``, ``gradient(beta)`` (so
 `random_slice` draws a 2-D slice of any objective (Li et al., arXiv:1712.09913).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from ._validation import as_float_array, positive_int
+from ._validation import as_float_array, as_generator, positive_int
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def random_slice(objective, center, *, span=1.0, n=41, seed=0, blocks=None):
     """
     center = as_float_array(center, "center", ndim=1)
     n = positive_int(n, "n")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     blocks = blocks or [np.arange(center.size)]
     directions = []
     for _ in range(2):
@@ -145,5 +145,14 @@ def random_slice(objective, center, *, span=1.0, n=41, seed=0, blocks=None):
     return a, a.copy(), values
 
 
-__all__ = ["Landscape", "bowl_1d", "wavy_1d", "bowl_2d", "elongated_bowl_2d", "wells_2d",
+def named(name):
+    """The landscape called `name` (one of ``LANDSCAPES``), or `name` itself if it is a `Landscape`."""
+    if isinstance(name, Landscape):
+        return name
+    if name not in LANDSCAPES:
+        raise ValueError(f"landscape: expected one of {sorted(LANDSCAPES)}, got {name!r}")
+    return LANDSCAPES[name]
+
+
+__all__ = ["named", "Landscape", "bowl_1d", "wavy_1d", "bowl_2d", "elongated_bowl_2d", "wells_2d",
            "LANDSCAPES", "random_slice"]

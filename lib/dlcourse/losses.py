@@ -1,16 +1,36 @@
-"""Loss functions L(Y, ŷ) and their gradients, averaged over the n observations.
+"""Loss functions L(Y, ŷ), averaged over the n observations, each with its gradient beside it.
 
-Each loss comes in two forms:
-
-* on predictions (ŷ or p̂), as written on the slides, with the gradient in ŷ / p̂;
-* "from logits" (on Z, before the activation), the form objectives use: it is
-  exact where p̂ rounds to 0 or 1, and its gradient in Z is simply p̂ − Y.
+One convention: ``name(y, prediction)`` is the mean loss as written on the slides
+(prediction ŷ, p̂ or P̂) and ``name_gradient(y, prediction)`` its gradient in the
+prediction. An objective works on the scores Z before the output activation, so each
+loss is also a `Loss` (``SQUARED_ERROR``, ``LOGISTIC``, ``CROSS_ENTROPY``) whose
+``on_scores(y, Z)`` returns (mean loss, ∂/∂Z): exact where p̂ rounds to 0 or 1, and
+∂/∂Z is simply (p̂ − Y)/n for the logistic and the cross-entropy loss.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._validation import as_float_array, as_labels
-from .models import log_sigmoid, logsumexp, sigmoid, softmax
+from .functions import log_sigmoid, logsumexp, sigmoid, softmax
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss as objectives use it: ``on_scores(y, Z)`` → (mean loss, ∂/∂Z), Z the scores.
+
+    output : the output activation that turns Z into the prediction this loss compares with Y
+    on_predictions : the slide form L(y, prediction)
+    """
+
+    name: str
+    output: str
+    on_predictions: object
+    on_scores: object
+
+    def __repr__(self):
+        return f"<loss {self.name} (output {self.output})>"
 
 
 def _pair(y, y_hat, y_name="y", y_hat_name="y_hat"):
@@ -52,6 +72,12 @@ def squared_error_gradient(y, y_hat):
     return -2.0 * (y - y_hat) / y.shape[0]
 
 
+def _squared_error_on_scores(y, z):
+    """Mean squared error with Ŷ = Z; returns (value, ∂/∂Z) = (mean (Z − Y)², 2(Z − Y)/n)."""
+    r = z - y
+    return float(np.mean(r * r)), 2.0 * r / y.shape[0]
+
+
 # --- logistic loss (binary cross-entropy) -------------------------------------
 
 def logistic_loss(y, p_hat):
@@ -72,7 +98,7 @@ def logistic_loss_gradient(y, p_hat):
         return np.where(y == 1, -1.0 / p_hat, 1.0 / (1.0 - p_hat)) / y.shape[0]
 
 
-def logistic_loss_from_logits(y, z):
+def _logistic_loss_on_scores(y, z):
     """Mean logistic loss with p̂ = sigmoid(Z), computed from Z; returns (value, ∂/∂Z)."""
     # −[Y log σ(Z) + (1−Y) log σ(−Z)], and ∂/∂Z = σ(Z) − Y
     value = -np.mean(y * log_sigmoid(z) + (1.0 - y) * log_sigmoid(-z))
@@ -104,7 +130,7 @@ def cross_entropy_gradient(y, P):
     return G
 
 
-def cross_entropy_from_logits(y, Z):
+def _cross_entropy_on_scores(y, Z):
     """Mean cross-entropy with P̂ = softmax(Z), from Z (n, K); returns (value, ∂/∂Z).
 
     −log p̂_Y = logsumexp(Z) − Z_Y, and ∂/∂Z = (P̂ − onehot(Y)) / n.
@@ -117,8 +143,13 @@ def cross_entropy_from_logits(y, Z):
     return float(value), G / n
 
 
+SQUARED_ERROR = Loss("squared error", "identity", squared_error, _squared_error_on_scores)
+LOGISTIC = Loss("logistic loss", "sigmoid", logistic_loss, _logistic_loss_on_scores)
+CROSS_ENTROPY = Loss("cross-entropy", "softmax", cross_entropy, _cross_entropy_on_scores)
+LOSSES = {loss.name: loss for loss in (SQUARED_ERROR, LOGISTIC, CROSS_ENTROPY)}
+
 __all__ = [
-    "squared_error", "squared_error_gradient",
-    "logistic_loss", "logistic_loss_gradient", "logistic_loss_from_logits",
-    "cross_entropy", "cross_entropy_gradient", "cross_entropy_from_logits",
+    "Loss", "LOSSES", "SQUARED_ERROR", "LOGISTIC", "CROSS_ENTROPY",
+    "squared_error", "squared_error_gradient", "logistic_loss", "logistic_loss_gradient",
+    "cross_entropy", "cross_entropy_gradient",
 ]

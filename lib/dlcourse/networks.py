@@ -1,111 +1,124 @@
-"""Multi-layer networks (lecture 2) as objectives F(β), with backpropagation in numpy.
+"""Multi-layer networks (lecture 2): a `Model` with hidden layers, trained through the one `Objective`.
 
-A network with layer sizes p → H_1 → ... → K: each hidden layer computes
-A = activation(β_0 + Σ_j β_j X_j) unit by unit; the output layer is a softmax
-with cross-entropy loss. β concatenates the layers' (fan_in+1)×fan_out
-matrices, each flattened row by row (row 0: the biases, i.e. intercepts).
-Its loss is not convex: swapping two hidden units leaves F unchanged.
+A network with layer sizes p → H_1 → ... → H_L → K: hidden layer l computes, unit by
+unit, A_k = g(β_{0k} + Σ_j β_{jk} A_j) from the layer before it (A = X for the first),
+and the output layer is lecture 1's model of the last A's: scores Z, then identity
+(regression), sigmoid or softmax. β concatenates the layers' (fan_in+1)×fan_out
+matrices W_l, each flattened row by row (row 0: the biases, never penalized).
+Its F(β) is not convex: swapping two hidden units leaves F unchanged.
 """
 
 import numpy as np
 
 from . import losses
-from ._validation import as_design_matrix, as_labels, as_parameter_vector, nonnegative_number, positive_int
-from .models import add_intercept, softmax
+from ._validation import as_design_matrix, as_generator, as_parameter_vector, n_classes_of, positive_int
+from .functions import activation as _activation
+from .models import Layer, Model, add_intercept
+from .objectives import Objective
 
-ACTIVATIONS = {
-    "tanh": (np.tanh, lambda Z, A: 1.0 - A * A),
-    "relu": (lambda Z: np.maximum(Z, 0.0), lambda Z, A: (Z > 0).astype(np.float64)),
-}
+OUTPUT_LOSSES = {"identity": losses.SQUARED_ERROR, "sigmoid": losses.LOGISTIC, "softmax": losses.CROSS_ENTROPY}
 
 
-class NetworkObjective:
-    """F(β) = mean cross-entropy of a feed-forward network + λ Σ (non-bias weights)²."""
+class Network(Model):
+    """A feed-forward network: inputs → hidden layers with activation g → output layer.
 
-    def __init__(self, X, y, *, hidden, n_classes, activation, lam):
-        self.X, self.y, self.lam = X, y, lam
-        self.sizes = [X.shape[1], *hidden, n_classes]
-        self.activation = activation
-        self._act, self._act_grad = ACTIVATIONS[activation]
-        self._X1 = add_intercept(X)
-        self.shapes = [(a + 1, b) for a, b in zip(self.sizes[:-1], self.sizes[1:])]
+    Parameters
+    ----------
+    n_features : p;  hidden : the hidden layer sizes (H_1, ..., H_L), possibly empty
+    n_outputs : K (one score per class for softmax; 1 for identity/sigmoid)
+    activation : g of the hidden units ("tanh", "relu", "sigmoid", "identity")
+    output : "softmax" (classification), "sigmoid" (two classes) or "identity" (regression)
+    """
+
+    def __init__(self, n_features, hidden=(4,), n_outputs=2, *, activation="tanh", output="softmax",
+                 feature_names=None):
+        super().__init__(n_features=n_features, n_outputs=n_outputs, feature_names=feature_names)
+        if output not in OUTPUT_LOSSES:
+            raise ValueError(f"output: expected one of {sorted(OUTPUT_LOSSES)}, got {output!r}")
+        if output == "softmax" and self.n_outputs < 2:
+            raise ValueError(f"n_outputs: a softmax output needs at least 2 classes, got {self.n_outputs}")
+        if output != "softmax" and self.n_outputs != 1:
+            raise ValueError(f"n_outputs: a {output} output has 1 unit, got {self.n_outputs}")
+        self.hidden = tuple(positive_int(h, "hidden") for h in hidden)
+        self.g = _activation(activation)
+        self.output = output
+        self.sizes = [self.n_features, *self.hidden, self.n_outputs]
+        self.shapes = [(a + 1, b) for a, b in zip(self.sizes[:-1], self.sizes[1:])]     # W_l: (fan_in+1, fan_out)
         ends = np.cumsum([r * c for r, c in self.shapes])
-        self.blocks = [np.arange(e - r * c, e) for (r, c), e in zip(self.shapes, ends)]
-        self._weights_mask = np.concatenate(
-            [np.arange(r * c) >= c for r, c in self.shapes])  # False on each layer's bias row
+        self.blocks = [np.arange(e - r * c, e) for (r, c), e in zip(self.shapes, ends)]  # where W_l sits in β
 
     @property
     def n_params(self):
         return int(sum(r * c for r, c in self.shapes))
 
     @property
-    def n(self):
-        return self.X.shape[0]
+    def penalized(self):
+        return np.concatenate([np.arange(r * c) >= c for r, c in self.shapes])   # False on each bias row
 
-    def layers(self, beta):
-        """The weight matrices W_l, each (fan_in+1, fan_out), row 0 the biases."""
+    @property
+    def layers(self):
+        hidden = [Layer(h, "hidden", self.g.name, "A") for h in self.hidden]
+        return [Layer(self.n_features, "input"), *hidden, Layer(self.n_outputs, "output", self.output, "Z")]
+
+    def weights(self, beta):
+        """The matrices W_l, each (fan_in+1, fan_out), row 0 the biases (views into β)."""
         beta = as_parameter_vector(beta, self.n_params)
         return [beta[idx].reshape(shape) for idx, shape in zip(self.blocks, self.shapes)]
 
-    def init(self, seed=0):
-        """Random β: weights N(0, 1/fan_in), biases 0."""
-        rng = np.random.default_rng(seed)
+    def init(self, *, seed=0):
+        """Random β: weights N(0, 1/fan_in) (so Z stays of order 1 in every layer), biases 0.
+
+        seed : an int or a numpy Generator. All zeros would be a bad start: every hidden unit
+        would get the same gradient and stay identical to the others forever.
+        """
+        rng = as_generator(seed)
         parts = [np.vstack([np.zeros((1, c)), rng.standard_normal((r - 1, c)) / np.sqrt(r - 1)])
                  for r, c in self.shapes]
         return np.concatenate([p.ravel() for p in parts])
 
-    def predict_proba(self, X, beta):
-        """P̂ (n, K) for new inputs X."""
-        A = add_intercept(as_design_matrix(X))
-        Ws = self.layers(beta)
+    def forward(self, X1, beta):
+        """Scores Z of the output layer; the cache keeps each layer's input Ã and sums Z."""
+        Ws = self.weights(beta)
+        inputs, sums = [X1], []
         for W in Ws[:-1]:
-            A = add_intercept(self._act(A @ W))
-        return softmax(A @ Ws[-1])
+            Z = inputs[-1] @ W                                 # (n, H_l)
+            sums.append(Z)
+            inputs.append(add_intercept(self.g(Z)))            # (n, H_l + 1): [1, A]
+        Z = inputs[-1] @ Ws[-1]                                # (n, K)
+        return (Z if self.output == "softmax" else Z[:, 0]), (Ws, inputs, sums)
 
-    def value_and_gradient(self, beta):
-        Ws = self.layers(beta)
-        inputs, pre = [self._X1], []
-        for W in Ws[:-1]:                                   # forward pass
-            Z = inputs[-1] @ W
-            pre.append(Z)
-            inputs.append(add_intercept(self._act(Z)))
-        value, dZ = losses.cross_entropy_from_logits(self.y, inputs[-1] @ Ws[-1])
+    def backward(self, cache, dZ):
+        """Backpropagation: ∂F/∂W_l = Ã_lᵀ ∂F/∂Z_l, and ∂F/∂Z_{l−1} = (∂F/∂Z_l W_lᵀ) ⊙ g'(Z_{l−1})."""
+        Ws, inputs, sums = cache
+        dZ = dZ.reshape(dZ.shape[0], -1)                       # (n, K)
         grads = [None] * len(Ws)
-        for l in range(len(Ws) - 1, -1, -1):                # backward pass
-            grads[l] = inputs[l].T @ dZ
-            if l > 0:
-                dA = dZ @ Ws[l][1:].T                       # drop the bias row
-                dZ = dA * self._act_grad(pre[l - 1], inputs[l][:, 1:])
-        grad = np.concatenate([g.ravel() for g in grads])
-        if self.lam:
-            value += self.lam * float(np.sum(beta[self._weights_mask] ** 2))
-            grad += self.lam * 2.0 * np.where(self._weights_mask, beta, 0.0)
-        return float(value), grad
+        for ell in range(len(Ws) - 1, -1, -1):
+            grads[ell] = inputs[ell].T @ dZ                    # (fan_in+1, fan_out)
+            if ell > 0:
+                dA = dZ @ Ws[ell][1:].T                        # the bias row has no input below it
+                dZ = dA * self.g.derivative(sums[ell - 1], inputs[ell][:, 1:])
+        return np.concatenate([g.ravel() for g in grads])
 
-    def value(self, beta):
-        return self.value_and_gradient(beta)[0]
-
-    def gradient(self, beta):
-        return self.value_and_gradient(beta)[1]
-
-    def subset(self, rows):
-        sub = object.__new__(type(self))
-        sub.__dict__.update(self.__dict__)
-        sub.X, sub.y, sub._X1 = self.X[rows], self.y[rows], self._X1[rows]
-        return sub
+    def __repr__(self):
+        return (f"Network({' → '.join(map(str, self.sizes))}, activation={self.g.name}, "
+                f"output={self.output}, {self.n_params} parameters)")
 
 
-def neural_network(X, y, hidden=(4,), *, activation="tanh", n_classes=None, lam=0.0):
-    """F(β) for a network with hidden layer sizes `hidden` and a softmax output."""
-    X = as_design_matrix(X)
-    hidden = tuple(positive_int(h, "hidden") for h in hidden)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    lam = nonnegative_number(lam, "lam")
-    if n_classes is None:
-        n_classes = max(int(np.max(y)) + 1, 2)
-    y = as_labels(y, n_classes, "y", n=X.shape[0])
-    return NetworkObjective(X, y, hidden=hidden, n_classes=n_classes, activation=activation, lam=lam)
+def neural_network(X, y, hidden=(4,), *, activation="tanh", output="softmax", n_classes=None, lam=0.0,
+                   penalty="ridge"):
+    """F(β) for a network with hidden layer sizes `hidden`: an `Objective` like lecture 1's.
+
+    output="softmax" (default): labels 0..K−1 and cross-entropy; "sigmoid": labels 0/1 and the
+    logistic loss; "identity": a numeric response and squared error. λ·ridge = weight decay.
+    """
+    X = as_design_matrix(X, "X")
+    if output == "softmax":
+        K = n_classes_of(y) if n_classes is None else n_classes
+    else:
+        K = 1
+    model = Network(X.shape[1], hidden, K, activation=activation, output=output)
+    return Objective(model, X, y, loss=OUTPUT_LOSSES[output], lam=lam, penalty=penalty,
+                     name=f"network {' → '.join(map(str, model.sizes))} ({model.g.name})")
 
 
-__all__ = ["neural_network", "NetworkObjective", "ACTIVATIONS"]
+__all__ = ["Network", "neural_network", "OUTPUT_LOSSES"]

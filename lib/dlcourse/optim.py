@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, positive_int, positive_number
+from ._validation import as_float_array, as_generator, positive_int, positive_number
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -27,22 +27,22 @@ class DivergenceWarning(RuntimeWarning):
 class OptimizeResult:
     """What an optimizer did.
 
-    beta : final β;  path : (n_iter+1, d) iterates, path[0] = β0 (for SGD: one row per epoch)
-    values : F along the path;  n_iter : number of update steps taken
+    beta : final β;  path : (n_steps+1, d) iterates, path[0] = β0 (for SGD: one row per epoch or per step)
+    values : F along the path;  n_steps : number of update steps taken
     converged : ‖∇F‖ fell below tol;  diverged : F blew up and the run stopped early
     """
 
     beta: np.ndarray
     path: np.ndarray
     values: np.ndarray
-    n_iter: int
+    n_steps: int
     converged: bool
     diverged: bool
     learning_rate: float
     message: str = ""
 
     def __repr__(self):
-        return (f"OptimizeResult(F={self.values[-1]:.6g}, n_iter={self.n_iter}, "
+        return (f"OptimizeResult(F={self.values[-1]:.6g}, n_steps={self.n_steps}, "
                 f"converged={self.converged}, diverged={self.diverged}, γ={self.learning_rate:g})")
 
 
@@ -70,20 +70,20 @@ def _blew_up(value, beta, first_value, blowup):
             or abs(value) > blowup * (1.0 + abs(first_value)))
 
 
-def _diverged_message(learning_rate, k):
-    return (f"gradient descent diverged at step {k}: F(β) blew up with learning rate "
+def _diverged_message(method, learning_rate, k):
+    return (f"{method} diverged at step {k}: F(β) blew up with learning rate "
             f"γ = {learning_rate:g}; try a smaller learning rate")
 
 
-def gradient_descent(objective, beta0, learning_rate, max_iter=1000, tol=1e-6, *, blowup=1e8):
-    """Minimize F by β ← β − γ∇F(β) from β0, until ‖∇F(β)‖ < tol or max_iter steps.
+def gradient_descent(objective, beta0, *, learning_rate, n_steps=1000, tol=1e-6, blowup=1e8):
+    """Minimize F by β ← β − γ∇F(β) from β0, until ‖∇F(β)‖ < tol or after `n_steps` steps.
 
     When F exceeds `blowup`·(1 + |F(β0)|) or stops being finite, the run stops
     with ``diverged=True`` and a `DivergenceWarning` naming γ; the path keeps the
     finite iterates only, so it can be plotted.
     """
     learning_rate = positive_number(learning_rate, "learning_rate")
-    max_iter = positive_int(max_iter, "max_iter")
+    n_steps = positive_int(n_steps, "n_steps")
     tol = positive_number(tol, "tol")
     f_and_g = _value_and_gradient(objective)
     beta = _start(beta0, objective)
@@ -99,7 +99,7 @@ def gradient_descent(objective, beta0, learning_rate, max_iter=1000, tol=1e-6, *
             if np.sqrt(grad @ grad) < tol:                 # step 4: gradient near zero
                 converged = True
                 break
-            if k == max_iter:
+            if k == n_steps:
                 break
             beta = beta - learning_rate * grad             # step 3
             k += 1
@@ -111,51 +111,74 @@ def gradient_descent(objective, beta0, learning_rate, max_iter=1000, tol=1e-6, *
                     values.append(value)
                 break
             path.append(beta.copy())
-    message = _diverged_message(learning_rate, k) if diverged else (
-        "converged: ‖∇F(β)‖ < tol" if converged else f"stopped after max_iter={max_iter} steps")
+    message = _diverged_message("gradient descent", learning_rate, k) if diverged else (
+        "converged: ‖∇F(β)‖ < tol" if converged else f"stopped after n_steps={n_steps} steps")
     if diverged:
         warnings.warn(message, DivergenceWarning, stacklevel=2)
     path = np.array(path)
-    return OptimizeResult(beta=path[-1].copy(), path=path, values=np.array(values), n_iter=k,
+    return OptimizeResult(beta=path[-1].copy(), path=path, values=np.array(values), n_steps=k,
                           converged=converged, diverged=diverged,
                           learning_rate=learning_rate, message=message)
 
 
-def sgd(objective, beta0, learning_rate, *, batch_size=32, epochs=10, seed=0, blowup=1e8):
-    """Stochastic gradient descent: each step uses the gradient on a random minibatch.
+def minibatches(n, *, batch_size, seed=0):
+    """One epoch's minibatches: the row indices 0..n−1 shuffled (with `seed`), `batch_size` at a time.
 
-    Each epoch shuffles the n observations (with `seed`) and steps through them
-    `batch_size` at a time. The path records β and the full F(β) at the end of
-    each epoch; ``n_iter`` counts minibatch steps. `objective` needs ``subset(rows)``.
+    seed : an int or a numpy Generator (pass the same Generator to get a new order each epoch).
+    The last batch is smaller when `batch_size` does not divide n.
+    """
+    n = positive_int(n, "n")
+    batch_size = positive_int(batch_size, "batch_size")
+    order = as_generator(seed).permutation(n)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def sgd(objective, beta0, *, learning_rate, batch_size=32, epochs=10, seed=0, record="epoch", blowup=1e8):
+    """Stochastic gradient descent: each step β ← β − γ ∇F_B(β) uses a random minibatch B.
+
+    Each epoch shuffles the n observations (`seed`: an int or a numpy Generator) and steps
+    through them `batch_size` at a time, so an epoch is ⌈n / batch_size⌉ steps. The minibatch
+    gradient ∇F_B is an unbiased, noisy estimate of ∇F. `record="epoch"` keeps β and the full
+    F(β) at the end of each epoch in ``path``/``values``; `record="step"` after every step
+    (costs a full F per step: for small teaching problems). `objective` needs ``subset(rows)``.
     """
     learning_rate = positive_number(learning_rate, "learning_rate")
     batch_size = positive_int(batch_size, "batch_size")
     epochs = positive_int(epochs, "epochs")
+    if record not in ("epoch", "step"):
+        raise ValueError(f"record: expected 'epoch' or 'step', got {record!r}")
     if not hasattr(objective, "subset"):
         raise TypeError("objective: expected a data objective with subset(rows) (from dlcourse.objectives)")
     beta = _start(beta0, objective)
-    rng = np.random.default_rng(seed)
-    n = objective.n
+    rng = as_generator(seed)
     path, values = [beta.copy()], [objective.value(beta)]
     diverged, k = False, 0
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(epochs):
-            order = rng.permutation(n)
-            for start in range(0, n, batch_size):
-                grad = objective.subset(order[start:start + batch_size]).gradient(beta)
-                beta = beta - learning_rate * grad
+            for rows in minibatches(objective.n, batch_size=batch_size, seed=rng):
+                beta = beta - learning_rate * objective.subset(rows).gradient(beta)
                 k += 1
-            value = objective.value(beta)
-            if _blew_up(value, beta, values[0], blowup):
-                diverged = True
+                if record == "step":
+                    value = objective.value(beta)
+                    if _blew_up(value, beta, values[0], blowup):
+                        diverged = True
+                        break
+                    path.append(beta.copy())
+                    values.append(value)
+            if diverged:
                 break
-            path.append(beta.copy())
-            values.append(value)
-    message = _diverged_message(learning_rate, k) if diverged else f"ran {epochs} epochs ({k} steps)"
+            if record == "epoch":
+                value = objective.value(beta)
+                if _blew_up(value, beta, values[0], blowup):
+                    diverged = True
+                    break
+                path.append(beta.copy())
+                values.append(value)
+    message = _diverged_message("SGD", learning_rate, k) if diverged else f"ran {epochs} epochs ({k} steps)"
     if diverged:
-        warnings.warn(message.replace("gradient descent", "SGD"), DivergenceWarning, stacklevel=2)
+        warnings.warn(message, DivergenceWarning, stacklevel=2)
     path = np.array(path)
-    return OptimizeResult(beta=path[-1].copy(), path=path, values=np.array(values), n_iter=k,
+    return OptimizeResult(beta=path[-1].copy(), path=path, values=np.array(values), n_steps=k,
                           converged=False, diverged=diverged, learning_rate=learning_rate,
                           message=message)
 
@@ -182,10 +205,10 @@ def random_starts(n_starts, low, high, *, dim=1, seed=0):
     high = np.broadcast_to(np.asarray(high, dtype=float), (dim,))
     if np.any(high <= low):
         raise ValueError(f"low, high: expected low < high, got {low} and {high}")
-    return np.random.default_rng(seed).uniform(low, high, size=(n_starts, dim))
+    return as_generator(seed).uniform(low, high, size=(n_starts, dim))
 
 
-def multi_start(objective, starts, learning_rate, max_iter=1000, tol=1e-6):
+def multi_start(objective, starts, *, learning_rate, n_steps=1000, tol=1e-6):
     """Run gradient descent from each row of `starts` (n_starts, d); keep the lowest F.
 
     Runs that diverge are kept in ``runs`` but never chosen as best (unless all do).
@@ -197,11 +220,12 @@ def multi_start(objective, starts, learning_rate, max_iter=1000, tol=1e-6):
         raise ValueError(f"starts: expected an (n_starts, d) array, got shape {starts.shape}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)
-        runs = [gradient_descent(objective, s, learning_rate, max_iter=max_iter, tol=tol) for s in starts]
+        runs = [gradient_descent(objective, s, learning_rate=learning_rate, n_steps=n_steps, tol=tol)
+                for s in starts]
     finals = np.array([np.inf if r.diverged else r.values[-1] for r in runs])
     best_index = int(np.argmin(finals))
     return MultiStartResult(best=runs[best_index], best_index=best_index, runs=runs, starts=starts)
 
 
-__all__ = ["gradient_descent", "sgd", "multi_start", "random_starts", "OptimizeResult",
+__all__ = ["gradient_descent", "sgd", "minibatches", "multi_start", "random_starts", "OptimizeResult",
            "MultiStartResult", "DivergenceWarning"]

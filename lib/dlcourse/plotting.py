@@ -22,8 +22,13 @@ STYLE = {
 
 
 def use_course_style():
-    """Apply the course style to every figure that follows."""
+    """Apply the course style to every figure that follows (a notebook's choice, at its top)."""
     plt.rcParams.update(STYLE)
+
+
+def course_style():
+    """The course style for the figures made inside ``with course_style():``; rcParams are restored after."""
+    return matplotlib.rc_context(STYLE)
 
 
 def cross_entropy_curve(ax=None):
@@ -101,5 +106,5 @@ def epoch_time_table(rows):
             f"{body}</table>")
 
 
-__all__ = ["PALETTE", "training_curves", "epoch_time_table", "STYLE", "use_course_style", "cross_entropy_curve", "image_and_vector",
-           "chord_counterexample", "loss_surface"]
+__all__ = ["PALETTE", "training_curves", "epoch_time_table", "STYLE", "use_course_style", "course_style",
+           "cross_entropy_curve", "image_and_vector", "chord_counterexample", "loss_surface"]

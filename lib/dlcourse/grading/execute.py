@@ -4,8 +4,9 @@
 
 The result (the executed notebook and a status) goes to the file descriptor
 given by --result-fd, which the kernel does not inherit, so student code cannot forge it. Before any student
-cell, a harness cell makes dlcourse's reserved modules (the homework's answers)
-unimportable; it is removed from the result.
+cell, a harness cell makes every dlcourse module unimportable except the allow-list
+(`dlcourse.homework.allowed_modules`, passed with --allow): it fails closed, so a module added
+to dlcourse later is blocked without editing any list. The harness is removed from the result.
 """
 
 import argparse
@@ -14,17 +15,22 @@ import os
 import sys
 
 HARNESS = '''
-import sys as _sys, importlib.abc as _abc
-_RESERVED = {reserved!r}
-class _ReservedModules(_abc.MetaPathFinder):
+import os as _os, sys as _sys, importlib.abc as _abc
+_ALLOWED = {allowed!r}
+_os.environ[{env!r}] = ",".join(_ALLOWED)
+def _allowed(name):
+    if name != "dlcourse" and not name.startswith("dlcourse."):
+        return True
+    return any(name == a or (a != "dlcourse" and name.startswith(a + ".")) for a in _ALLOWED)
+class _OnlyAllowedModules(_abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name in _RESERVED or name.startswith(tuple(m + "." for m in _RESERVED)):
+        if not _allowed(name):
             raise ImportError(name + " is not available while grading: the homework asks you to write this yourself")
         return None
-_sys.meta_path.insert(0, _ReservedModules())
-for _name in [m for m in _sys.modules if m in _RESERVED]:
+_sys.meta_path.insert(0, _OnlyAllowedModules())
+for _name in [m for m in _sys.modules if not _allowed(m)]:
     _sys.modules.pop(_name)
-del _sys, _abc, _ReservedModules
+del _os, _sys, _abc, _OnlyAllowedModules
 '''
 
 
@@ -34,16 +40,16 @@ def skip_slow_optional_imports():
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def run(path, timeout):
+def run(path, timeout, allowed=()):
     skip_slow_optional_imports()
     import nbclient
     import nbformat
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    from dlcourse.homework import RESERVED_MODULES
+    from dlcourse.homework import ALLOWED_ENV, allowed_modules
 
     nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(HARNESS.format(reserved=RESERVED_MODULES)))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(HARNESS.format(allowed=allowed_modules(allowed), env=ALLOWED_ENV)))
     status, detail = "ok", ""
     timed_out = []
 
@@ -79,9 +85,10 @@ def main(argv=None):
     parser.add_argument("notebook")
     parser.add_argument("--timeout", type=int, default=30)
     parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--allow", default="", help="comma-separated dlcourse modules the assignment declares")
     args = parser.parse_args(argv)
     os.set_inheritable(args.result_fd, False)        # never passed on to the kernel
-    result = run(args.notebook, args.timeout)
+    result = run(args.notebook, args.timeout, [m for m in args.allow.split(",") if m])
     with os.fdopen(args.result_fd, "w") as out:
         json.dump(result, out)
     return 0
