@@ -32,7 +32,7 @@ def allowed_modules(declared=()):
     """The allow-list: `ALLOWED_MODULES` and the `declared` ones (names starting with "dlcourse.")."""
     declared = list(declared or ())
     for name in declared:
-        if not isinstance(name, str) or not name.startswith("dlcourse."):
+        if not isinstance(name, str) or not (name == "dlcourse" or name.startswith("dlcourse.")):
             raise ValueError(f"allowed_modules: expected names of dlcourse modules like 'dlcourse.plotting', "
                              f"got {name!r}")
     return tuple(sorted(set(ALLOWED_MODULES) | set(declared)))
