@@ -1,4 +1,4 @@
-"""Pure compute functions behind the lecture explorers: slider values in, figure data out.
+"""Lecture 1's explorers, pure compute: learning rate, rolling ball, restarts, ridge shrinkage.
 
 No plotting and no widgets here (those are in `dlcourse.widgets`), so every
 explorer can be tested without a browser: give it the slider values, check the
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import landscapes, objectives, optim
-from ._validation import positive_int, positive_number
+from .. import landscapes, objectives, optim
+from .._validation import positive_int, positive_number
 
 
 @dataclass

@@ -1,77 +1,15 @@
-"""The lecture explorers: drawing functions and thin ipywidgets shells.
+"""Lecture 1's explorers: learning rate, the rolling ball, restarts, ridge shrinkage (figures and shells).
 
-Each explorer has three layers:
-
-1. a pure compute function in `dlcourse.explorers` (slider values -> data);
-2. a *figure* class here that draws a static background once and, in
-   ``update(...)``, only moves the artists (lines, markers, titles); ``png()``
-   re-renders just those artists over the cached background (blitting), so a
-   slider move costs a few milliseconds, not a full redraw;
-3. a shell (``*_explorer()``) that wires sliders to 1 and 2 and shows the PNG
-   in an ``ipywidgets.Image``.
-
-Tests call 1 and 2 directly; `benchmarks/explorers.py` times 1 + 2 per slider move.
+The pure compute functions are in `dlcourse.explorers.descent`; the shared machinery
+(blitted figures, shells, deck frames) in `dlcourse.widgets.base`.
 """
-
-import functools
-import io
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import explorers, landscapes
-from .plotting import BLACK, BLUE, GREEN, ORANGE, PALETTE, VERMILION, course_style
-
-
-def _styled(method):
-    """Run a figure method inside the course style, leaving matplotlib's global rcParams untouched."""
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        with course_style():
-            return method(*args, **kwargs)
-    return wrapper
-
-
-class _BlitFigure:
-    """Caches the static background; `png()` draws only the moving artists over it.
-
-    Subclasses' ``__init__``, ``update`` and ``png`` run inside `plotting.course_style()`.
-    """
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        for name in ("__init__", "update", "png"):
-            if name in cls.__dict__:
-                setattr(cls, name, _styled(cls.__dict__[name]))
-
-    def _finish(self, animated):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        self.fig.tight_layout()
-        plt.close(self.fig)                 # shown through the explorer's Image widget instead
-        self.animated = list(animated)
-        for a in self.animated:
-            a.set_animated(True)
-        self.canvas = FigureCanvasAgg(self.fig)
-        self._background = None
-
-    def png(self):
-        """The current figure as PNG bytes (what the explorer shows after each move)."""
-        from PIL import Image
-
-        if self._background is None:        # first call: full draw of the static parts
-            self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-        self.canvas.restore_region(self._background)
-        for a in self.animated:
-            self.fig.draw_artist(a)
-        buf = io.BytesIO()
-        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
-        return buf.getvalue()
-
-    def invalidate(self):
-        """Call after changing static parts (axis limits, background curves)."""
-        self._background = None
+from .. import explorers, landscapes
+from ..plotting import BLACK, BLUE, GREEN, ORANGE, PALETTE, VERMILION
+from .base import BlitFigure, shell
 
 
 def _curve(ax, F, n=400):
@@ -91,7 +29,7 @@ def _contours(ax, F, n=120):
     ax.plot([0], [0], "*", color=BLACK, markersize=14)
 
 
-class DescentFigure(_BlitFigure):
+class DescentFigure(BlitFigure):
     """Gradient-descent paths on a 1-D curve and on the contours of a 2-D objective."""
 
     LANDSCAPES = ("bowl_1d", "elongated_bowl_2d")
@@ -121,7 +59,7 @@ class DescentFigure(_BlitFigure):
         return v1, v2
 
 
-class BallFigure(_BlitFigure):
+class BallFigure(BlitFigure):
     """The ball rolling down a hill: one 1-D landscape, the ball and its trail."""
 
     def __init__(self):
@@ -151,7 +89,7 @@ class BallFigure(_BlitFigure):
         return beta, value
 
 
-class RestartsFigure(_BlitFigure):
+class RestartsFigure(BlitFigure):
     """Multiple restarts on the non-convex curve: starts, where each run ended, the best."""
 
     def __init__(self, landscape="wavy_1d"):
@@ -179,7 +117,7 @@ class RestartsFigure(_BlitFigure):
         return view
 
 
-class ShrinkageFigure(_BlitFigure):
+class ShrinkageFigure(BlitFigure):
     """Ridge coefficients shrinking as λ grows: the whole path, and β̂(λ) as bars."""
 
     def __init__(self, X, y, feature_names):
@@ -205,27 +143,6 @@ class ShrinkageFigure(_BlitFigure):
         return beta
 
 
-# --- shells: sliders -> figure.update -> Output ---------------------------------
-
-def _shell(figure, controls, update, watch=None):
-    import ipywidgets as W
-
-    image = W.Image(format="png")
-    status = W.HTML()
-
-    def refresh(_=None):
-        text = update()
-        status.value = f"<b>{text}</b>" if text else ""
-        image.value = figure.png()
-
-    for c in watch if watch is not None else controls:
-        c.observe(refresh, names="value")
-    refresh()
-    box = W.VBox([W.HBox(controls), status, image])
-    box.figure, box.refresh = figure, refresh   # for tests and benchmarks
-    return box
-
-
 def learning_rate_explorer(learning_rate=0.1, n_steps=20):
     """Sliders: learning rate γ (log scale) and number of steps."""
     import ipywidgets as W
@@ -239,7 +156,7 @@ def learning_rate_explorer(learning_rate=0.1, n_steps=20):
         v1, v2 = fig.update(gamma.value, iters.value)
         return f"1-D: {v1.status}<br>2-D: {v2.status}"
 
-    return _shell(fig, [gamma, iters], update)
+    return shell(fig, [gamma, iters], update)
 
 
 def rolling_ball_explorer(start=3.5, frames=80):
@@ -259,7 +176,7 @@ def rolling_ball_explorer(start=3.5, frames=80):
         return f"step {frame.value}: β = {beta:.3f}, F(β) = {value:.3f}"
 
     # the Play button drives the step slider (linked in the browser): watching the slider is enough
-    return _shell(fig, [play, frame, start_slider, which], update, watch=[frame, start_slider, which])
+    return shell(fig, [play, frame, start_slider, which], update, watch=[frame, start_slider, which])
 
 
 def restarts_explorer(n_restarts=1):
@@ -273,7 +190,7 @@ def restarts_explorer(n_restarts=1):
         v = fig.update(n.value)
         return f"single run: F = {v.single_value:.4f};  best of {n.value}: F = {v.best_value:.4f}"
 
-    return _shell(fig, [n], update)
+    return shell(fig, [n], update)
 
 
 def ridge_explorer(X, y, feature_names, lam=0.01):
@@ -287,7 +204,7 @@ def ridge_explorer(X, y, feature_names, lam=0.01):
         beta = fig.update(slider.value)
         return f"λ = {slider.value:.3g}: Σ β̂_j² = {np.sum(beta[1:] ** 2):.4g}"
 
-    return _shell(fig, [slider], update)
+    return shell(fig, [slider], update)
 
 
 __all__ = ["DescentFigure", "BallFigure", "RestartsFigure", "ShrinkageFigure",
