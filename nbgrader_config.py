@@ -15,7 +15,7 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
-c.CourseDirectory.db_assignments = [dict(name="hw1", duedate=None)]
+c.CourseDirectory.db_assignments = [dict(name=name, duedate=None) for name in ("hw1", "hw2", "hw3", "hw4")]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
