@@ -69,3 +69,27 @@ def test_wide_layers_collapse_and_a_plain_list_of_layers_draws():
     assert layout.node("h1_128").label == "$A_{128}$"
     ax = graphs.draw_model(layers)
     assert len(ax.texts) >= len(layout.nodes)
+
+
+def test_rnn_unrolled_layout_shares_w_and_u_across_steps():
+    from dlcourse.graphs import rnn_unrolled_layout
+
+    layout = rnn_unrolled_layout(5)
+    assert layout.count("input") == 5 and layout.count("hidden") == 5 and layout.count("sum") == 1
+    labels = [label for _, _, label in layout.edges]
+    assert labels.count("$W$") == 5 and labels.count("$U$") == 5      # one W and one U per step
+    assert ("h4", "h5", "$W$") in layout.edges and ("x3", "h3", "$U$") in layout.edges
+    assert ("h5", "z", "") in layout.edges                             # p̂ reads the last state
+    with pytest.raises(ValueError, match="T: expected a positive number of steps"):
+        rnn_unrolled_layout(0)
+
+
+def test_draw_rnn_unrolled_labels_every_node():
+    import matplotlib.pyplot as plt
+
+    from dlcourse.graphs import draw_rnn_unrolled
+
+    ax = draw_rnn_unrolled(3)
+    texts = [t.get_text() for t in ax.texts]
+    assert {"$h_0$", "$h_{3}$", "$X_{1}$", "$Z$", r"$\hat p$"} <= set(texts)
+    plt.close(ax.figure)

@@ -88,7 +88,7 @@ def graph_layout(model, *, max_inputs=6, max_units=6, input_labels=None):
         return ids
 
     sources = add_column(0.0, "x", p, max_inputs, lambda j: labels[j], "input", "bias")
-    layout.captions.append((0.0, "input"))
+    layout.captions.append((0.0, first.label or "input"))
     x = 0.0
     for ell, layer in enumerate(hidden, start=1):
         x += 2.5
@@ -98,8 +98,9 @@ def graph_layout(model, *, max_inputs=6, max_units=6, input_labels=None):
         for src in sources:
             for dst in units[1:]:
                 layout.edges.append((src, dst, ""))
-        layout.captions.append((x, f"hidden layer {ell}\n{ACTIVATION_LABELS[layer.activation]}"
-                                if len(hidden) > 1 else f"hidden layer\n{ACTIVATION_LABELS[layer.activation]}"))
+        default = (f"hidden layer {ell}\n{ACTIVATION_LABELS[layer.activation]}"
+                   if len(hidden) > 1 else f"hidden layer\n{ACTIVATION_LABELS[layer.activation]}")
+        layout.captions.append((x, layer.label or default))
         sources = units
     x += 2.5
     shown = _shown(K, max(max_units, 12))      # lecture 1 draws all ten classes of the digits
@@ -116,7 +117,7 @@ def graph_layout(model, *, max_inputs=6, max_units=6, input_labels=None):
             j = 0 if src.startswith("bias") else int(src.rsplit("_", 1)[-1].lstrip("x"))
             beta = f"$\\beta_{{{j}}}$" if K == 1 and not hidden else ""
             layout.edges.append((src, sid, beta))
-    layout.captions.append((x, "summation"))
+    layout.captions.append((x, f"summation\n{out.label}" if out.label else "summation"))
     if out.activation == "identity":
         layout.nodes.append(Node("out1", "output", x + 2.5, 0.0, r"$\hat Y$"))
         layout.edges.append(("z1", "out1", ""))
@@ -173,4 +174,63 @@ def draw_model(model, ax=None, *, max_inputs=6, max_units=6, input_labels=None, 
     return ax
 
 
-__all__ = ["graph_layout", "draw_model", "GraphLayout", "Node"]
+def rnn_unrolled_layout(T=4):
+    """A recurrent network unrolled over T words (lecture 4): inputs X_t, states h_t, the output.
+
+    Nodes: "x{t}" (input), "h{t}" (hidden, h_0 included as "h0"), "z" (sum) and "out" (the p̂ read
+    from h_T). Edges: X_t → h_t labelled U, h_{t−1} → h_t labelled W (the same W and U at every
+    step), h_T → Z → p̂. h_t = tanh(W h_{t−1} + U X_t + b).
+    """
+    T = int(T)
+    if T < 1:
+        raise ValueError(f"T: expected a positive number of steps, got {T}")
+    layout = GraphLayout()
+    layout.nodes.append(Node("h0", "bias", 0.0, 0.0, "$h_0$"))
+    for t in range(1, T + 1):
+        x = 2.2 * t
+        layout.nodes.append(Node(f"x{t}", "input", x, -2.0, f"$X_{{{t}}}$"))
+        layout.nodes.append(Node(f"h{t}", "hidden", x, 0.0, f"$h_{{{t}}}$"))
+        layout.edges.append((f"x{t}", f"h{t}", "$U$"))
+        layout.edges.append((f"h{t - 1}", f"h{t}", "$W$"))
+        layout.captions.append((x, f"word {t}"))
+    x = 2.2 * (T + 1)
+    layout.nodes.append(Node("z", "sum", x, 0.0, "$Z$"))
+    layout.nodes.append(Node("out", "output", x + 2.0, 0.0, r"$\hat p$"))
+    layout.edges += [(f"h{T}", "z", ""), ("z", "out", "")]
+    return layout
+
+
+def draw_rnn_unrolled(T=4, ax=None, *, title=None):
+    """Draw `rnn_unrolled_layout(T)`; returns the matplotlib Axes."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import BLUE, GREEN, ORANGE, SKY
+
+    layout = rnn_unrolled_layout(T)
+    ax = ax or plt.subplots(figsize=(12, 3.6))[1]
+    colours = {"input": BLUE, "bias": SKY, "hidden": SKY, "sum": ORANGE, "output": GREEN}
+    pos = {n.id: (n.x, n.y) for n in layout.nodes}
+    for a, b, label in layout.edges:
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        vertical = abs(x1 - x0) < 1e-9
+        end = (x1, y1 - 0.45) if vertical else (x1 - 0.45, y1)
+        start = (x0, y0 + 0.45) if vertical else (x0 + 0.45, y0)
+        ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="->", color="0.3", lw=1.6))
+        if label:
+            ax.text((x0 + x1) / 2 + (0.25 if vertical else 0), (y0 + y1) / 2 + (0 if vertical else 0.25), label,
+                    fontsize=14, ha="center", va="center")
+    for n in layout.nodes:
+        ax.text(n.x, n.y, n.label, ha="center", va="center", fontsize=15,
+                color="white" if n.kind in ("input", "sum", "output") else "black",
+                bbox=dict(boxstyle="circle,pad=0.3", fc=colours[n.kind], ec=colours[n.kind], lw=2))
+    for x, name in layout.captions:
+        ax.text(x, -2.9, name, ha="center", va="top", fontsize=12, color="0.3")
+    ax.set_xlim(-0.8, max(n.x for n in layout.nodes) + 0.8)
+    ax.set_ylim(-3.6, 0.9)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+__all__ = ["graph_layout", "draw_model", "GraphLayout", "Node", "rnn_unrolled_layout", "draw_rnn_unrolled"]
