@@ -15,7 +15,15 @@ these against PyTorch and scikit-learn.
 
 from .attention import masked_softmax, padding_mask, positional_encoding, scaled_dot_product_attention, self_attention
 from .rnn import RNNGradients, rnn_backward, rnn_forward
-from .sparse import SparseLogisticRegression, bag_of_words_sparse, fit, logistic_regression_sparse, top_words
+from .sparse import (
+    SparseLogisticRegression,
+    bag_of_words_sparse,
+    fit,
+    logistic_regression_sparse,
+    misclassified,
+    top_words,
+    validation_path,
+)
 from .vocabulary import PAD, PAD_INDEX, UNK, UNK_INDEX, Vocabulary, bag_of_words, encode, tokenize
 
 __all__ = [
@@ -23,4 +31,5 @@ __all__ = [
     "scaled_dot_product_attention", "masked_softmax", "padding_mask", "self_attention", "positional_encoding",
     "rnn_forward", "rnn_backward", "RNNGradients",
     "bag_of_words_sparse", "SparseLogisticRegression", "logistic_regression_sparse", "fit", "top_words",
+    "validation_path", "misclassified",
 ]

@@ -140,6 +140,37 @@ def fit(F, beta0=None, *, max_steps=500, tol=1e-6):
     return result.x
 
 
+def validation_path(X_train, y_train, X_validation, y_validation, lams):
+    """Fit F(β) for each λ in `lams` (warm starts, largest λ first): accuracies on both splits.
+
+    The statistician's tuning of λ on held-out data. Returns (train_accuracy, validation_accuracy,
+    betas), each in the order of `lams`.
+    """
+    lams = np.asarray(lams, dtype=np.float64)
+    if lams.ndim != 1 or lams.size == 0 or np.any(lams < 0):
+        raise ValueError(f"lams: expected a 1-D array of λ >= 0, got {_describe(lams)}")
+    y_validation = np.asarray(y_validation)
+    results, beta = {}, None
+    for k in np.argsort(-lams, kind="stable"):
+        F = SparseLogisticRegression(X_train, y_train, lam=lams[k])
+        beta = fit(F, beta)
+        results[k] = (np.mean(F.predict(X_train, beta) == F.y), np.mean(F.predict(X_validation, beta) == y_validation), beta)
+    train_acc, val_acc, betas = (np.array([results[k][i] for k in range(len(lams))]) for i in range(3))
+    return train_acc, val_acc, betas
+
+
+def misclassified(texts, y, p_hat, *, containing=(), k=4):
+    """Up to k texts the model gets wrong (p̂ on the wrong side of 1/2) that contain one of the
+    words `containing` (any text when empty), most confidently wrong first: [(text, y, p̂)]."""
+    texts = _as_texts(texts)
+    y, p_hat = np.asarray(y), np.asarray(p_hat, dtype=np.float64)
+    wrong = np.flatnonzero((p_hat >= 0.5) != (y == 1))
+    wrong = wrong[np.argsort(-np.abs(p_hat[wrong] - 0.5), kind="stable")]
+    words = set(containing)
+    chosen = [i for i in wrong if not words or words & set(tokenize(texts[i]))][:k]
+    return [(texts[i], int(y[i]), round(float(p_hat[i]), 3)) for i in chosen]
+
+
 def top_words(beta, vocabulary, k=10):
     """The k words with the largest and the k with the most negative β̂_j: (positive, negative) lists
     of (word, β̂_j), strongest first. β = (β0, β1, …): β[j + 1] belongs to vocabulary.words[j]."""
@@ -153,4 +184,5 @@ def top_words(beta, vocabulary, k=10):
     return positive, negative
 
 
-__all__ = ["bag_of_words_sparse", "SparseLogisticRegression", "logistic_regression_sparse", "fit", "top_words"]
+__all__ = ["bag_of_words_sparse", "SparseLogisticRegression", "logistic_regression_sparse", "fit", "top_words",
+           "validation_path", "misclassified"]

@@ -150,6 +150,11 @@ class TextData:
     y_test: torch.Tensor
     vocabulary: object = None
 
+    def first(self, n_train):
+        """The same data with only the first `n_train` training snippets (smoke runs)."""
+        return TextData(self.X_train[:n_train], self.y_train[:n_train], self.X_validation, self.y_validation,
+                        self.X_test, self.y_test, self.vocabulary)
+
 
 def encode_reviews(vocabulary, *, max_len=40):
     """The three splits of `dlcourse.data.load_reviews` encoded with `vocabulary` (built on train)."""
