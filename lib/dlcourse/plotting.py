@@ -108,3 +108,37 @@ def epoch_time_table(rows):
 
 __all__ = ["PALETTE", "training_curves", "epoch_time_table", "STYLE", "use_course_style", "course_style",
            "cross_entropy_curve", "image_and_vector", "chord_counterexample", "loss_surface"]
+
+
+def accuracy_along_lambda(lams, train_accuracy, validation_accuracy, ax=None):
+    """Lecture 4: training and validation accuracy of the bag-of-words model along λ (log scale)."""
+    ax = ax or plt.subplots(figsize=(11, 4.2))[1]
+    ax.plot(lams, train_accuracy, "o-", color=BLUE, label="training")
+    ax.plot(lams, validation_accuracy, "s--", color=VERMILION, label="validation")
+    k = int(np.argmax(validation_accuracy))
+    ax.plot([lams[k]], [validation_accuracy[k]], "*", color=BLACK, ms=18, label=r"best $\lambda$ on validation")
+    ax.set_xscale("log"), ax.set_xlabel(r"$\lambda$"), ax.set_ylabel("accuracy")
+    ax.legend()
+    return ax
+
+
+def top_words_bars(positive, negative, ax=None):
+    """Lecture 4: the words with the largest positive and negative β̂_j, as horizontal bars."""
+    ax = ax or plt.subplots(figsize=(11, 5.2))[1]
+    words = [w for w, _ in negative[::-1]] + [w for w, _ in positive[::-1]]
+    values = [b for _, b in negative[::-1]] + [b for _, b in positive[::-1]]
+    ax.barh(range(len(words)), values, color=[VERMILION if v < 0 else BLUE for v in values])
+    ax.set_yticks(range(len(words)), words)
+    ax.axvline(0, color=BLACK, lw=1)
+    ax.set_xlabel(r"$\hat\beta_j$  (blue: toward fresh, vermilion: toward rotten)")
+    return ax
+
+
+def positional_encoding_image(PE, ax=None):
+    """Lecture 4: the sinusoidal positions, one row per position t, one column per dimension."""
+    ax = ax or plt.subplots(figsize=(11, 4))[1]
+    image = ax.imshow(PE.T, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1)
+    ax.figure.colorbar(image, ax=ax, label="value")
+    ax.grid(False)
+    ax.set_xlabel("position t in the snippet"), ax.set_ylabel("dimension")
+    return ax
