@@ -93,3 +93,14 @@ def test_draw_rnn_unrolled_labels_every_node():
     texts = [t.get_text() for t in ax.texts]
     assert {"$h_0$", "$h_{3}$", "$X_{1}$", "$Z$", r"$\hat p$"} <= set(texts)
     plt.close(ax.figure)
+
+
+def test_layer_labels_replace_the_column_captions():
+    layers = [models.Layer(784, "input", label="image\n1×28×28"),
+              models.Layer(3136, "hidden", "relu", "A", label="conv + pool\n16×14×14"),
+              models.Layer(10, "output", "softmax", "Z", label="10 scores")]
+    captions = [text for _, text in graphs.graph_layout(layers, max_units=4).captions]
+    assert captions == ["image\n1×28×28", "conv + pool\n16×14×14", "summation\n10 scores", "activation", "output"]
+    plain = [models.Layer(3, "input"), models.Layer(2, "hidden", "relu", "A"), models.Layer(1, "output", "sigmoid", "Z")]
+    assert [t for _, t in graphs.graph_layout(plain).captions] == ["input", "hidden layer\nReLU", "summation",
+                                                                   "activation", "output"]

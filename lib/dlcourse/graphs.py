@@ -88,7 +88,7 @@ def graph_layout(model, *, max_inputs=6, max_units=6, input_labels=None):
         return ids
 
     sources = add_column(0.0, "x", p, max_inputs, lambda j: labels[j], "input", "bias")
-    layout.captions.append((0.0, "input"))
+    layout.captions.append((0.0, first.label or "input"))
     x = 0.0
     for ell, layer in enumerate(hidden, start=1):
         x += 2.5
@@ -98,8 +98,9 @@ def graph_layout(model, *, max_inputs=6, max_units=6, input_labels=None):
         for src in sources:
             for dst in units[1:]:
                 layout.edges.append((src, dst, ""))
-        layout.captions.append((x, f"hidden layer {ell}\n{ACTIVATION_LABELS[layer.activation]}"
-                                if len(hidden) > 1 else f"hidden layer\n{ACTIVATION_LABELS[layer.activation]}"))
+        default = (f"hidden layer {ell}\n{ACTIVATION_LABELS[layer.activation]}"
+                   if len(hidden) > 1 else f"hidden layer\n{ACTIVATION_LABELS[layer.activation]}")
+        layout.captions.append((x, layer.label or default))
         sources = units
     x += 2.5
     shown = _shown(K, max(max_units, 12))      # lecture 1 draws all ten classes of the digits
@@ -116,7 +117,7 @@ def graph_layout(model, *, max_inputs=6, max_units=6, input_labels=None):
             j = 0 if src.startswith("bias") else int(src.rsplit("_", 1)[-1].lstrip("x"))
             beta = f"$\\beta_{{{j}}}$" if K == 1 and not hidden else ""
             layout.edges.append((src, sid, beta))
-    layout.captions.append((x, "summation"))
+    layout.captions.append((x, f"summation\n{out.label}" if out.label else "summation"))
     if out.activation == "identity":
         layout.nodes.append(Node("out1", "output", x + 2.5, 0.0, r"$\hat Y$"))
         layout.edges.append(("z1", "out1", ""))

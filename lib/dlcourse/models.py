@@ -30,12 +30,15 @@ class Layer:
     """One column of a model's graph: `size` units, each computing `activation` of a sum.
 
     role : "input", "hidden" or "output";  symbol : the letter on the slides (X, A, Z)
+    label : optional caption under the column instead of the default one, e.g. a CNN layer's
+            kind and output shape ("conv 3×3 + ReLU\n16×28×28")
     """
 
     size: int
     role: str
     activation: str = "identity"
     symbol: str = "X"
+    label: str = ""
 
 
 def add_intercept(X):
