@@ -104,6 +104,63 @@ class Network(Model):
                 f"output={self.output}, {self.n_params} parameters)")
 
 
+def collapse_linear(model, beta):
+    """For a network of identity (linear) units: the β of the ONE linear layer it equals.
+
+    Composing Z = X̃W_1, then [1, Z]W_2, ... gives X̃(W_1 W̃_2 ...): a network without a
+    non-linear activation is just lecture 1's linear model. Returns β of shape ((p+1)·K,).
+    """
+    if model.g.name != "identity":
+        raise ValueError(f"model: expected a network of identity units, got activation {model.g.name!r}")
+    Ws = model.weights(beta)
+    M = Ws[0]                                           # (p+1, H_1)
+    for W in Ws[1:]:
+        M = np.hstack([np.eye(M.shape[0], 1), M]) @ W   # [1, Z] W: the bias row meets the constant 1
+    return M.ravel()
+
+
+def permute_hidden(model, beta, order, *, layer=0):
+    """β with the units of hidden layer `layer` reordered by `order`: a different β, the same function.
+
+    The columns of W_layer and the matching rows of W_{layer+1} move together, so every
+    prediction — and F(β) — is unchanged. F therefore has many equal minima: it is not convex.
+    """
+    order = np.asarray(order)
+    if layer >= len(model.hidden) or sorted(order.tolist()) != list(range(model.hidden[layer])):
+        raise ValueError(f"order: expected a permutation of the {model.hidden[layer] if layer < len(model.hidden) else 0} "
+                         f"units of hidden layer {layer}, got {order.tolist()}")
+    Ws = [W.copy() for W in model.weights(beta)]
+    Ws[layer] = Ws[layer][:, order]
+    Ws[layer + 1][1:] = Ws[layer + 1][1:][order]
+    return np.concatenate([W.ravel() for W in Ws])
+
+
+def pass_costs(model, n):
+    """Multiply-adds of one forward and one backward pass over n observations: (forward, backward).
+
+    Forward: one product Ã_l W_l per layer. Backward: per layer Ã_lᵀ ∂F/∂Z_l (the gradient) and,
+    below the output, ∂F/∂Z_l W_lᵀ (passing the error down): at most twice the forward cost.
+    """
+    forward = sum(n * r * c for r, c in model.shapes)
+    backward = sum(n * r * c for r, c in model.shapes) + sum(n * (r - 1) * c for r, c in model.shapes[1:])
+    return forward, backward
+
+
+def dropout(A, p, *, seed=0, training=True):
+    """Dropout on the activations A: while training, each unit is zeroed with probability p and the
+    survivors are scaled by 1/(1 − p), so E[output] = A; at prediction time A passes unchanged.
+
+    Returns (output, mask); seed: an int or a numpy Generator.
+    """
+    A = np.asarray(A, dtype=np.float64)
+    if not 0 <= p < 1:
+        raise ValueError(f"p: expected a probability in [0, 1), got {p!r}")
+    if not training or p == 0:
+        return A, np.ones(A.shape, dtype=bool)
+    keep = as_generator(seed).random(A.shape) >= p
+    return np.where(keep, A / (1.0 - p), 0.0), keep
+
+
 def neural_network(X, y, hidden=(4,), *, activation="tanh", output="softmax", n_classes=None, lam=0.0,
                    penalty="ridge"):
     """F(β) for a network with hidden layer sizes `hidden`: an `Objective` like lecture 1's.
@@ -121,4 +178,5 @@ def neural_network(X, y, hidden=(4,), *, activation="tanh", output="softmax", n_
                      name=f"network {' → '.join(map(str, model.sizes))} ({model.g.name})")
 
 
-__all__ = ["Network", "neural_network", "OUTPUT_LOSSES"]
+__all__ = ["Network", "neural_network", "collapse_linear", "permute_hidden", "pass_costs", "dropout",
+           "OUTPUT_LOSSES"]

@@ -29,6 +29,7 @@ class OptimizeResult:
 
     beta : final β;  path : (n_steps+1, d) iterates, path[0] = β0 (for SGD: one row per epoch or per step)
     values : F along the path;  n_steps : number of update steps taken
+    validation_values : (SGD with `validation`) the validation objective along the path
     converged : ‖∇F‖ fell below tol;  diverged : F blew up and the run stopped early
     """
 
@@ -40,6 +41,7 @@ class OptimizeResult:
     diverged: bool
     learning_rate: float
     message: str = ""
+    validation_values: np.ndarray = None
 
     def __repr__(self):
         return (f"OptimizeResult(F={self.values[-1]:.6g}, n_steps={self.n_steps}, "
@@ -133,18 +135,23 @@ def minibatches(n, *, batch_size, seed=0):
     return [order[start:start + batch_size] for start in range(0, n, batch_size)]
 
 
-def sgd(objective, beta0, *, learning_rate, batch_size=32, epochs=10, seed=0, record="epoch", blowup=1e8):
+def sgd(objective, beta0, *, learning_rate, batch_size=32, epochs=10, n_steps=None, seed=0, record="epoch",
+        validation=None, blowup=1e8):
     """Stochastic gradient descent: each step β ← β − γ ∇F_B(β) uses a random minibatch B.
 
     Each epoch shuffles the n observations (`seed`: an int or a numpy Generator) and steps
-    through them `batch_size` at a time, so an epoch is ⌈n / batch_size⌉ steps. The minibatch
-    gradient ∇F_B is an unbiased, noisy estimate of ∇F. `record="epoch"` keeps β and the full
+    through them `batch_size` at a time, so an epoch is ⌈n / batch_size⌉ steps; `n_steps` (if given)
+    stops earlier, after that many steps. The minibatch gradient ∇F_B is an unbiased, noisy
+    estimate of ∇F. `record="epoch"` keeps β and the full
     F(β) at the end of each epoch in ``path``/``values``; `record="step"` after every step
     (costs a full F per step: for small teaching problems). `objective` needs ``subset(rows)``.
+    validation : another objective (the same model on held-out data): its value is recorded with
+    each recorded β in ``result.validation_values`` (training vs validation loss; early stopping).
     """
     learning_rate = positive_number(learning_rate, "learning_rate")
     batch_size = positive_int(batch_size, "batch_size")
     epochs = positive_int(epochs, "epochs")
+    n_steps = None if n_steps is None else positive_int(n_steps, "n_steps")
     if record not in ("epoch", "step"):
         raise ValueError(f"record: expected 'epoch' or 'step', got {record!r}")
     if not hasattr(objective, "subset"):
@@ -154,8 +161,10 @@ def sgd(objective, beta0, *, learning_rate, batch_size=32, epochs=10, seed=0, re
     path, values = [beta.copy()], [objective.value(beta)]
     diverged, k = False, 0
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(epochs):
+        for _ in range(epochs):  # noqa: B007
             for rows in minibatches(objective.n, batch_size=batch_size, seed=rng):
+                if k == n_steps:
+                    break
                 beta = beta - learning_rate * objective.subset(rows).gradient(beta)
                 k += 1
                 if record == "step":
@@ -167,20 +176,26 @@ def sgd(objective, beta0, *, learning_rate, batch_size=32, epochs=10, seed=0, re
                     values.append(value)
             if diverged:
                 break
-            if record == "epoch":
+            if record == "epoch":                     # (a last, partial epoch when n_steps stops it)
                 value = objective.value(beta)
                 if _blew_up(value, beta, values[0], blowup):
                     diverged = True
                     break
                 path.append(beta.copy())
                 values.append(value)
-    message = _diverged_message("SGD", learning_rate, k) if diverged else f"ran {epochs} epochs ({k} steps)"
+            if k == n_steps:
+                break
+    message = _diverged_message("SGD", learning_rate, k) if diverged else (
+        f"ran {epochs} epochs ({k} steps)" if n_steps is None or k < n_steps else f"stopped after n_steps={k} steps")
     if diverged:
         warnings.warn(message, DivergenceWarning, stacklevel=2)
     path = np.array(path)
-    return OptimizeResult(beta=path[-1].copy(), path=path, values=np.array(values), n_steps=k,
-                          converged=False, diverged=diverged, learning_rate=learning_rate,
-                          message=message)
+    result = OptimizeResult(beta=path[-1].copy(), path=path, values=np.array(values), n_steps=k,
+                            converged=False, diverged=diverged, learning_rate=learning_rate,
+                            message=message)
+    if validation is not None:
+        result.validation_values = np.array([validation.value(b) for b in path])
+    return result
 
 
 @dataclass

@@ -106,8 +106,214 @@ def epoch_time_table(rows):
             f"{body}</table>")
 
 
-__all__ = ["PALETTE", "training_curves", "epoch_time_table", "STYLE", "use_course_style", "course_style",
+def activation_curves(axes=None):
+    """g(Z) and g'(Z) for the sigmoid, tanh and ReLU (lecture 2), one panel each."""
+    from .functions import ACTIVATIONS
+
+    if axes is None:
+        axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)[1]
+    z = np.linspace(-4, 4, 401)
+    for ax, name in zip(axes, ("sigmoid", "tanh", "relu")):
+        g = ACTIVATIONS[name]
+        ax.plot(z, g(z), color=BLUE, label="$g(Z)$")
+        ax.plot(z, g.derivative(z), "--", color=ORANGE, label="$g'(Z)$")
+        ax.set_title({"relu": "ReLU"}.get(name, name)), ax.set_xlabel("$Z$")
+        ax.set_ylim(-1.2, 2.2)
+    axes[0].set_ylabel("$A = g(Z)$"), axes[0].legend(loc="upper left")
+    return axes
+
+
+def training_curves_with_validation(runs, ax=None):
+    """F on the training and on the validation data per epoch, for {name: OptimizeResult with validation}."""
+    ax = ax or plt.subplots(figsize=(10, 4.5))[1]
+    for (name, result), colour in zip(runs.items(), PALETTE):
+        epochs = np.arange(len(result.values))
+        ax.plot(epochs, result.values, color=colour, lw=2, label=f"{name}: training")
+        ax.plot(epochs, result.validation_values, "--", color=colour, lw=2.5, label=f"{name}: validation")
+        best = int(np.argmin(result.validation_values))
+        ax.plot([best], [result.validation_values[best]], "o", color=colour, ms=10)
+    ax.set_xlabel("epoch"), ax.set_ylabel(r"$F(\beta)$ (mean cross-entropy)")
+    ax.set_yscale("log")
+    ax.legend(ncol=2, fontsize=11)
+    return ax
+
+
+def gradient_spread_plot(sizes, measured, theory, ax=None):
+    """E‖∇F_B − ∇F‖² against the batch size B (log–log): measured, and σ²/B·(n−B)/(n−1)."""
+    ax = ax or plt.subplots(figsize=(8, 4.2))[1]
+    ax.loglog(sizes, theory, "-", color=BLUE, label=r"theory $\frac{\sigma^2}{B}\cdot\frac{n-B}{n-1}$")
+    ax.loglog(sizes, measured, "o", color=VERMILION, ms=9, label="measured (400 minibatches each)")
+    ax.set_xlabel("batch size $B$"), ax.set_ylabel(r"$E\,\|\nabla F_B - \nabla F\|^2$")
+    ax.legend()
+    return ax
+
+
+__all__ = ["activation_curves", "training_curves_with_validation", "gradient_spread_plot",
+           "PALETTE", "training_curves", "epoch_time_table", "STYLE", "use_course_style", "course_style",
            "cross_entropy_curve", "image_and_vector", "chord_counterexample", "loss_surface"]
+
+
+# --- contrast on white (WCAG 2) and the colours that pass it -------------------------------------
+
+def contrast_ratio(colour, background="#ffffff"):
+    """WCAG 2 contrast ratio (L1 + 0.05) / (L2 + 0.05) of two colours (1 to 21).
+
+    Text needs at least 4.5:1 on its background, lines and markers at least 3:1.
+    """
+    from matplotlib.colors import to_rgb
+
+    def luminance(c):
+        rgb = np.array(to_rgb(c))
+        rgb = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(rgb @ [0.2126, 0.7152, 0.0722])
+
+    hi, lo = sorted([luminance(colour), luminance(background)], reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+# Okabe–Ito's orange, sky blue and yellow are too light for a line on white (2.3, 2.3 and 1.3:1):
+# lines use the members that pass 3:1, plus a darkened orange of the same hue.
+DARK_ORANGE = "#A86400"
+LINE_PALETTE = [BLUE, VERMILION, GREEN, PURPLE, BLACK, DARK_ORANGE]
+# Text in a figure (titles, direct labels) needs 4.5:1: blue, black, and a darker vermilion.
+TEXT_RED = "#B34700"
+TEXT_PALETTE = [BLUE, BLACK, TEXT_RED, DARK_ORANGE]
+# Ten or more lines: colour × line style, so that no two lines look alike (and a legend names them).
+LINE_STYLES = ["-", "--", ":", "-."]
+
+
+def line_style(j):
+    """(colour, linestyle) of line j: the 6 line colours, then again dashed, dotted, ..."""
+    return LINE_PALETTE[j % len(LINE_PALETTE)], LINE_STYLES[(j // len(LINE_PALETTE)) % len(LINE_STYLES)]
+
+
+def gradient_step(ax=None, *, beta=2.0, learning_rate=0.3):
+    """One gradient-descent step on F(β) = β²: the tangent at β (slope ∇F(β) = 2β) and the step −γ∇F(β)."""
+    ax = ax or plt.subplots(figsize=(11, 4.4))[1]
+    b = np.linspace(-2.6, 2.6, 300)
+    ax.plot(b, b ** 2, color=BLUE, label=r"$F(\beta)=\beta^2$")
+    slope = 2 * beta
+    t = np.linspace(beta - 1.1, beta + 0.6, 2)
+    ax.plot(t, beta ** 2 + slope * (t - beta), "--", color=BLACK, lw=2,
+            label=rf"tangent: slope $\nabla F(\beta)={slope:g}$")
+    new = beta - learning_rate * slope
+    ax.annotate("", xy=(new, -0.35), xytext=(beta, -0.35),
+                arrowprops=dict(arrowstyle="-|>", color=VERMILION, lw=3, mutation_scale=25))
+    ax.text((beta + new) / 2, -0.55, rf"step $-\gamma\nabla F(\beta) = {-learning_rate * slope:g}$"
+            rf" ($\gamma={learning_rate:g}$)", color=TEXT_RED, ha="center", va="top", fontsize=15)
+    ax.plot([beta], [beta ** 2], "o", color=BLACK, ms=11, label=rf"$\beta={beta:g}$")
+    ax.plot([new], [new ** 2], "o", color=VERMILION, ms=11, label=rf"new $\beta={new:g}$")
+    ax.vlines([beta, new], -0.35, [beta ** 2, new ** 2], colors="0.5", lw=1, ls=":")
+    ax.set_xlabel(r"$\beta$"), ax.set_ylabel(r"$F(\beta)$")
+    ax.set_ylim(-1.6, 7), ax.set_xlim(-2.6, 2.6)
+    ax.legend(loc="upper center", ncol=2)
+    return ax
+
+
+__all__ += ["contrast_ratio", "LINE_PALETTE", "TEXT_PALETTE", "DARK_ORANGE", "TEXT_RED", "line_style",
+            "gradient_step"]
+
+
+# --- lecture 3: images ------------------------------------------------------------------------
+
+def image_grid(images, titles=None, *, ncols=8, cmap="gray", symmetric=False, size=1.6, suptitle=None):
+    """Images (m, h, w) in a grid with optional titles; `symmetric` centres a diverging map on 0
+    (filters, feature maps). Returns the figure."""
+    images = np.asarray(images, dtype=float)
+    m = len(images)
+    ncols = min(ncols, m)
+    nrows = -(-m // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.5 if suptitle else 0)),
+                             squeeze=False)
+    top = np.abs(images).max() or 1.0
+    for k, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if k >= m:
+            continue
+        if symmetric:
+            ax.imshow(images[k], cmap="PuOr_r", vmin=-top, vmax=top)
+        else:
+            ax.imshow(images[k], cmap=cmap)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=13)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def examples_per_class(images, y, class_names, *, per_class=6, seed=0):
+    """A grid with one row per class: `per_class` random examples of each, the class name on the left."""
+    images, y = np.asarray(images), np.asarray(y)
+    rng = np.random.default_rng(seed)
+    K = len(class_names)
+    fig, axes = plt.subplots(K, per_class, figsize=(1.0 * per_class + 2.2, 1.0 * K), squeeze=False)
+    for k in range(K):
+        picks = rng.choice(np.flatnonzero(y == k), size=per_class, replace=False)
+        for ax, i in zip(axes[k], picks):
+            ax.imshow(images[i], cmap="gray")
+            ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+        axes[k, 0].set_ylabel(class_names[k], rotation=0, ha="right", va="center", fontsize=14)
+    fig.subplots_adjust(wspace=0.05, hspace=0.08, left=0.22, right=0.99, top=0.99, bottom=0.01)
+    return fig
+
+
+def confusion_matrix(C, class_names, ax=None):
+    """A confusion matrix C[k, l] (true class k, predicted l) as a heat map with the counts written in."""
+    C = np.asarray(C)
+    if ax is None:
+        ax = plt.subplots(figsize=(8.5, 7))[1]
+    ax.imshow(C, cmap="Blues")
+    K = len(class_names)
+    for k in range(K):
+        for j in range(K):
+            ax.text(j, k, str(C[k, j]), ha="center", va="center", fontsize=10,
+                    color="white" if C[k, j] > C.max() / 2 else "black")
+    ax.set_xticks(range(K), class_names, rotation=60, ha="right"), ax.set_yticks(range(K), class_names)
+    ax.set_xlabel("predicted class"), ax.set_ylabel("true class"), ax.grid(False)
+    return ax
+
+
+def feature_map_rows(image, maps, *, n_channels=8):
+    """One image and what a CNN makes of it: a row per layer [(name, (C, h, w) array)], its first channels."""
+    fig, axes = plt.subplots(len(maps), n_channels + 1, figsize=(1.45 * (n_channels + 1), 1.55 * len(maps)),
+                             squeeze=False)
+    for r, (name, A) in enumerate(maps):
+        axes[r, 0].imshow(np.asarray(image).squeeze(), cmap="gray")
+        for c, ax in enumerate(axes[r, 1:]):
+            ax.imshow(A[c], cmap="magma")
+        axes[r, 1].set_title(f"{name} ({A.shape[1]}×{A.shape[2]})", loc="left", fontsize=13)
+        for ax in axes[r]:
+            ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["image_grid", "examples_per_class", "confusion_matrix", "feature_map_rows"]
+
+
+def two_basins(a, b, values, ax=None, *, labels=(r"trained $\hat\beta$", r"$\hat\beta$, hidden units swapped")):
+    """Contours of F on the plane through two minima (a = 0 and a = 1 on the horizontal axis).
+
+    Colour levels are quantiles of F on the grid, so every band covers the same share of the
+    picture: no single colour swallows the low region where the basins are.
+    """
+    ax = ax or plt.subplots(figsize=(11, 5))[1]
+    from matplotlib.colors import BoundaryNorm
+
+    levels = np.unique(np.quantile(values, np.linspace(0, 1, 16)))
+    cs = ax.contourf(a, b, values, levels=levels, cmap="viridis", norm=BoundaryNorm(levels, 256))
+    ax.contour(a, b, values, levels=levels, colors="white", linewidths=0.6, alpha=0.7)
+    ax.plot([0], [0], "*", color="white", mec=BLACK, mew=1.5, markersize=24, label=labels[0])
+    ax.plot([1], [0], "P", color="white", mec=BLACK, mew=1.5, markersize=18, label=labels[1])
+    ax.figure.colorbar(cs, ax=ax, label=r"$F(\beta)$", format="%.2f")
+    ax.set_xlabel(r"$a$: $\beta = \hat\beta + a\,(\hat\beta_{\rm swapped} - \hat\beta) + b\,d$")
+    ax.set_ylabel(r"$b$ (random direction $d$)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    return ax
+
+
+__all__ += ["two_basins"]
 
 
 def accuracy_along_lambda(lams, train_accuracy, validation_accuracy, ax=None):
@@ -142,3 +348,17 @@ def positional_encoding_image(PE, ax=None):
     ax.grid(False)
     ax.set_xlabel("position t in the snippet"), ax.set_ylabel("dimension")
     return ax
+
+
+# Sizes for figures shown on a projector (the deck's body text is about 20 px; at the course's
+# 80 dpi, 18 pt is 20 px): used by the explorers' figures and lecture 1's static figures.
+PROJECTOR = {"font.size": 18, "axes.titlesize": 19, "axes.labelsize": 19, "legend.fontsize": 16,
+             "xtick.labelsize": 16, "ytick.labelsize": 16}
+
+
+def projector_style():
+    """Projector-sized fonts on top of the course style, inside ``with projector_style():``."""
+    return matplotlib.rc_context({**STYLE, **PROJECTOR})
+
+
+__all__ += ["PROJECTOR", "projector_style"]

