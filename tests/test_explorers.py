@@ -26,6 +26,27 @@ def test_divergence_is_a_status_not_an_exception_or_nan():
     assert len(view.path) < 101 and np.all(np.isfinite(view.path))
 
 
+@pytest.mark.parametrize("landscape, bound", [("bowl_1d", 1.0), ("elongated_bowl_2d", 0.2)])
+def test_learning_rate_bound_stated_in_lecture_1(landscape, bound):
+    # F = β²: β ← (1 − 2γ)β, converges iff γ < 1; elongated bowl: β2 ← (1 − 10γ)β2, iff γ < 0.2
+    assert explorers.descent_view(landscape, 0.97 * bound, 5000).converged
+    assert explorers.descent_view(landscape, 1.03 * bound, 5000).diverged
+
+
+@pytest.mark.parametrize("gamma, regimes", [(0.01, ("crawls", "crawls")), (0.1, ("converges", "converges")),
+                                            (10 ** -0.75, ("converges", "zig-zags")),
+                                            (10 ** -0.65, ("converges", "diverges")),
+                                            (10 ** 0.05, ("diverges", "diverges"))])
+def test_the_lectures_gamma_frames_lie_on_the_slider_grid_and_show_each_regime(gamma, regimes):
+    exponent = (np.log10(gamma) + 3) / 0.05              # the slider: 10^(-3 + 0.05 k)
+    assert abs(exponent - round(exponent)) < 1e-9
+    views = [explorers.descent_view(name, gamma, 80) for name in ("bowl_1d", "elongated_bowl_2d")]
+    assert tuple(v.regime for v in views) == regimes
+    zigzag = views[1]
+    if zigzag.regime == "zig-zags":                       # converged, and β2 changed sign at every step
+        assert zigzag.converged and np.all(np.sign(zigzag.path[1:6, 1]) == -np.sign(zigzag.path[:5, 1]))
+
+
 def test_the_2d_bowl_zigzags_before_it_diverges():
     # elongated bowl: curvature 10 along β2, so β2 <- (1 − 10γ) β2 flips sign for γ > 0.1
     view = explorers.descent_view("elongated_bowl_2d", 0.19, 10)

@@ -42,7 +42,14 @@ def test_lecture_1_runs_headless_and_is_deterministic():
     assert "diverged=True" in joined and "nan" not in joined.lower()
     widget_state = first.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     images = [m for m in widget_state.values() if m["model_name"] == "ImageModel"]
-    assert len(images) == 4 and all(m["buffers"] for m in images)   # four explorers drew a figure
+    assert len(images) == 5 and all(m["buffers"] for m in images)   # five explorers drew a figure
+    assert "np.float64(" not in joined and "/tmp/" not in joined and "ipykernel" not in joined
+    # the loss-surface slide: the trained point has converged, two equal basins with a barrier between
+    converged = next(t for t in a if t.startswith("converged in"))
+    assert float(converged.split("= ")[1]) < 1e-5
+    basins = next(t for t in a if t.startswith("F = ") and "both basins" in t)
+    low, high = (float(w.rstrip(",")) for w in basins.split() if w.rstrip(",").replace(".", "").isdigit())
+    assert high > low + 0.1
 
 
 @pytest.mark.slow
@@ -50,8 +57,8 @@ def test_site_pages_show_figures_without_a_kernel(tmp_path):
     pages = site.build(ROOT / "lectures", tmp_path, assets=ROOT / ".venv" / "node" / "node_modules", timeout=120)
     assert [p.stem for p in pages] == [p.stem for p in LECTURES]
     text = pages[0].read_text()
-    assert text.count("data:image/png;base64") >= 10          # static figures and the 4 explorers
-    assert text.count("static-explorer") == 4
+    assert text.count("data:image/png;base64") >= 30          # static figures, 5 explorers and their replays
+    assert text.count("static-explorer") == 5
     assert "widget-view+json" not in text and "unpkg" not in text and "cdnjs" not in text
     assert (tmp_path / "index.html").read_text().count("<li>") == len(LECTURES)
 

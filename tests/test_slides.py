@@ -1,10 +1,13 @@
 """Lectures as slides: slide metadata, an offline reveal.js deck, and RISE inside JupyterLab.
 
-Overflow limit: a slide's content may be at most 1.2 times the deck's slide height (700 px in
-nbconvert's reveal.js template) — a little scrolling is tolerable, half a page more is not.
+The deck is walked with → alone, at 1280×720: it must reach every slide, subslide and fragment
+in order, no screen may be taller than the deck (700 px in nbconvert's reveal.js template), and
+nothing may be requested from the network or fail to load. A screenshot of every screen is
+written to build/screenshots/deck_<lecture>/ for a reviewer.
 """
 
 import json
+import shutil
 import uuid
 
 import pytest
@@ -12,12 +15,11 @@ import pytest
 from dlcourse import site
 
 from . import lab_ui
-from .servers import ROOT, chromium_page, copy_course, jupyter_lab, screenshot
+from .servers import ROOT, SCREENSHOTS, chromium_page, copy_course, jupyter_lab, screenshot
 
 LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 NODE_MODULES = ROOT / ".venv" / "node" / "node_modules"
-OVERFLOW = 1.2
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
@@ -44,45 +46,65 @@ def deck(tmp_path_factory):
     return decks
 
 
+def screens(path):
+    """What → must reach in a lecture's deck: one screen per slide or subslide, one per fragment."""
+    cells = json.loads(path.read_text())["cells"]
+    types = [c["metadata"].get("slideshow", {}).get("slide_type") for c in cells]
+    return sum(t in ("slide", "subslide", "fragment") for t in types)
+
+
+WALK = """() => {
+    const present = [...document.querySelectorAll('.reveal .slides section.present')].pop();
+    const i = Reveal.getIndices();
+    return {h: i.h, v: i.v || 0, f: i.f === undefined ? -1 : i.f, deck: document.querySelector('.reveal .slides').offsetHeight,
+            height: present.scrollHeight, end: Reveal.isLastSlide() && !Reveal.availableFragments().next};
+}"""
+
+
 @pytest.mark.parametrize("index", range(len(LECTURES)), ids=[p.stem for p in LECTURES])
-def test_offline_deck_renders_navigates_and_fits(deck, index):
-    deck = deck[index]
+def test_offline_deck_reaches_every_screen_with_arrow_right_and_fits(deck, index):
+    deck, lecture = deck[index], LECTURES[index]
     text = deck.read_text()
     assert "https://unpkg" not in text and "cdnjs" not in text
-    if deck.name.startswith("01_"):
-        assert text.count("static-explorer") == 4
+    shots = SCREENSHOTS / f"deck_{lecture.stem}"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
     with chromium_page() as page:
-        requested = []
-        page.context.route("http*://**", lambda route: (requested.append(route.request.url), route.abort()))
+        requested, failed = [], []
+        page.on("request", lambda r: requested.append(r.url))
+        page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+        page.context.route("http*://**", lambda route: route.abort())
         page.context.set_offline(True)
+        page.set_viewport_size({"width": 1280, "height": 720})
         page.goto(deck.as_uri())
         page.wait_for_selector(".reveal.ready", timeout=20_000)
         page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0", timeout=20_000)
         first = page.locator(".reveal .slides section.present").last.inner_text()
-        title = json.loads(LECTURES[index].read_text())["cells"][0]["source"][0].lstrip("# ").strip()
+        title = json.loads(lecture.read_text())["cells"][0]["source"][0].lstrip("# ").strip()
         assert title in first
-        screenshot(page, f"deck_{LECTURES[index].stem}_first")
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("() => location.hash === '#/1'", timeout=5_000)
-        heights, seen = [], set()
-        for _ in range(200):                        # walk the whole deck with the space bar
-            info = page.evaluate("""() => {
-                const slides = document.querySelector('.reveal .slides');
-                const present = [...document.querySelectorAll('.reveal .slides section.present')].pop();
-                return [location.hash, slides.offsetHeight, present.scrollHeight];
-            }""")
-            if info[0] in seen:
+        visited = [page.evaluate(WALK)]
+        page.screenshot(path=str(shots / "000.png"))
+        for k in range(1, 400):                     # → only, as a lecturer with a clicker would
+            if visited[-1]["end"]:
                 break
-            seen.add(info[0])
-            heights.append(info)
-            page.keyboard.press("Space")
-            page.wait_for_timeout(60)
+            page.keyboard.press("ArrowRight")
+            state = (visited[-1]["h"], visited[-1]["v"], visited[-1]["f"])
+            page.wait_for_function(f"() => {{ const i = Reveal.getIndices(); return JSON.stringify([i.h, i.v || 0, "
+                                   f"i.f === undefined ? -1 : i.f]) !== '{json.dumps(list(state), separators=(',', ':'))}'; }}",
+                                   timeout=5_000)
+            page.wait_for_timeout(150)
+            page.wait_for_function("() => MathJax.Hub.queue.pending === 0", timeout=10_000)
+            page.wait_for_timeout(50)
+            visited.append(page.evaluate(WALK))
+            page.screenshot(path=str(shots / f"{k:03d}.png"))
         assert page.locator(".MathJax_CHTML").count() > 5             # formulas typeset offline
-        screenshot(page, f"deck_{LECTURES[index].stem}_last")
-    assert requested == []
-    assert len(seen) > 8
-    too_tall = [(h, s) for h, limit, s in heights if s > OVERFLOW * limit]
-    assert not too_tall, f"slides overflow more than {OVERFLOW}x the slide height: {too_tall}"
+    order = [(s["h"], s["v"], s["f"]) for s in visited]
+    assert order == sorted(set(order)), "→ went back or repeated a screen"
+    assert len(order) == screens(lecture), f"→ reached {len(order)} screens, the notebook has {screens(lecture)}"
+    too_tall = [(s["h"], s["f"], s["height"]) for s in visited if s["height"] > s["deck"]]
+    assert not too_tall, f"screens taller than the deck ({visited[0]['deck']} px), as (slide, fragment, height): {too_tall}"
+    outside = [u for u in requested if not u.startswith(("file://", "data:", "blob:"))]
+    assert outside == [] and failed == [], f"the deck asked the network for {outside}; failed: {failed}"
 
 
 def test_rise_presents_the_lecture_inside_jupyterlab(tmp_path):

@@ -48,8 +48,8 @@ class ChordTestResult:
         if self.passed:
             return f"no chord violated on {self.n_segments} random segments: consistent with convexity"
         c = self.counterexample
-        return (f"NOT convex: at t = {c.t:.2f} on a chord, F = {c.value:.6g} lies above the chord "
-                f"{c.chord:.6g} (gap {c.gap:.3g})")
+        return (f"NOT convex: at t = {c.t:.2f} on a chord, F = {c.value:.6g}\n"
+                f"lies above the chord {c.chord:.6g} (gap {c.gap:.3g})")
 
     def __bool__(self):
         return self.passed

@@ -298,8 +298,9 @@ def two_basins(a, b, values, ax=None, *, labels=(r"trained $\hat\beta$", r"$\hat
     Colour levels are quantiles of F on the grid, so every band covers the same share of the
     picture: no single colour swallows the low region where the basins are.
     """
-    ax = ax or plt.subplots(figsize=(11, 5))[1]
     from matplotlib.colors import BoundaryNorm
+
+    ax = ax or plt.subplots(figsize=(12, 4.2))[1]
 
     levels = np.unique(np.quantile(values, np.linspace(0, 1, 16)))
     cs = ax.contourf(a, b, values, levels=levels, cmap="viridis", norm=BoundaryNorm(levels, 256))
@@ -309,7 +310,7 @@ def two_basins(a, b, values, ax=None, *, labels=(r"trained $\hat\beta$", r"$\hat
     ax.figure.colorbar(cs, ax=ax, label=r"$F(\beta)$", format="%.2f")
     ax.set_xlabel(r"$a$: $\beta = \hat\beta + a\,(\hat\beta_{\rm swapped} - \hat\beta) + b\,d$")
     ax.set_ylabel(r"$b$ (random direction $d$)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    ax.legend(loc="center left", bbox_to_anchor=(1.25, 0.5), frameon=False)
     return ax
 
 

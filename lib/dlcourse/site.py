@@ -8,7 +8,8 @@ and jQuery from copies next to them, so both read well offline.
     python -m dlcourse.site --assets NODE_MODULES [--lectures lectures] [--out build/site] [--timeout 300]
     python -m dlcourse.site --slides --assets NODE_MODULES [--out build/slides]
 
-Slides are reveal.js decks (nbconvert's slides exporter) that need no network: reveal.js,
+Slides are reveal.js decks (nbconvert's slides exporter) in linear navigation (→ and Space reach
+every slide, subslide and fragment in order) that need no network: reveal.js,
 MathJax, require.js and jQuery are copied next to them from npm packages (`make slides`
 installs reveal.js@4, mathjax@2, requirejs and jquery@2 into .venv/node).
 """
@@ -77,7 +78,7 @@ def make_widgets_static(nb):
 # The parts of the npm packages a page or deck needs, copied under <out>/assets/.
 SLIDE_ASSETS = {
     "reveal.js": ["dist", "plugin/notes"],
-    "mathjax": ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "jax/input/TeX", "jax/element",
+    "mathjax": ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions", "jax/input/TeX", "jax/element",
                 "jax/output/CommonHTML", "localization/en", "fonts/HTML-CSS/TeX/woff"],
     "requirejs": ["require.js"],
     "jquery": ["dist/jquery.min.js"],
@@ -86,6 +87,18 @@ SLIDE_ASSETS = {
 # MathJax 2 leaves its previews and its hidden MathML copy visible (seen in Chromium 156, online
 # and offline alike), so every formula showed twice: hide both.
 MATHJAX_FIX = "<style>.MathJax_Preview, .MJX_Assistive_MathML { display: none !important; }</style>\n"
+
+# reveal.js's default navigation sends → past vertical subslides (only ↓ or Space reach them). In
+# "linear" mode → and ← walk every slide, subslide and fragment in order, whatever the notebook's
+# slide types, so every lecture's deck can be taught with → alone. (window.Reveal: require.js keeps
+# reveal.js out of the global scope; the deck tests ask it where they are.)
+REVEAL_LINEAR = ("Reveal.initialize({", "window.Reveal = Reveal;\n        Reveal.initialize({\n            navigationMode: 'linear',")
+
+# An explorer replayed in a deck is a run of fragments, one frame (a <figure> with a caption, from
+# `dlcourse.widgets.frame`) each. Show only the current frame, so the frames replace each other in
+# place like the slider would, instead of piling up below the slide's edge.
+FRAME_CSS = ("<style>.reveal .slides .fragment:has(figure > figcaption):not(.current-fragment) "
+             "{ display: none; }</style>\n")
 
 
 def copy_slide_assets(node_modules, out):
@@ -108,7 +121,13 @@ def copy_slide_assets(node_modules, out):
 
 
 def _local_assets(exporter, out, assets):
-    """Point an HTML exporter at copies of its scripts under out/assets/ instead of CDNs."""
+    """Point an HTML exporter at copies of its scripts under out/assets/ instead of CDNs.
+
+    Cells tagged "hide-input" (an explorer's replay frames) show their output only.
+    """
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={"hide-input"}), enabled=True)
     copy_slide_assets(assets, out)
     exporter.mathjax_url = "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
     exporter.require_js_url = "assets/requirejs/require.js"
@@ -120,12 +139,32 @@ def _local_assets(exporter, out, assets):
     return exporter
 
 
-def _export_all(lectures, out, exporter, suffix, timeout):
+def _offline_theme(out):
+    """Drop the web-font @imports (Google Fonts) from the copied reveal.js themes: offline, the
+    deck falls back to the system's sans-serif instead of asking the network."""
+    for css in (Path(out) / "assets" / "reveal.js" / "dist" / "theme").glob("*.css"):
+        text = css.read_text(encoding="utf-8")
+        kept = "\n".join(line for line in text.splitlines() if not line.startswith("@import url(http"))
+        if kept != text:
+            css.write_text(kept, encoding="utf-8")
+
+
+def _deck(body):
+    """A slides export made linear (→ reaches everything) and with replayed explorers stacked in place."""
+    old, new = REVEAL_LINEAR
+    if body.count(old) != 1:
+        raise RuntimeError("the reveal.js template changed: cannot set navigationMode 'linear'")
+    return body.replace(old, new).replace("<!-- Load mathjax -->", FRAME_CSS + "<!-- Load mathjax -->", 1)
+
+
+def _export_all(lectures, out, exporter, suffix, timeout, finish=None):
     written = []
     for path in sorted(Path(lectures).glob("*.ipynb")):
         nb = make_widgets_static(execute(path, timeout=timeout))
         body, _ = exporter.from_notebook_node(nb)
         body = body.replace("<!-- Load mathjax -->", MATHJAX_FIX + "<!-- Load mathjax -->", 1)
+        if finish is not None:
+            body = finish(body)
         target = Path(out) / f"{path.stem}{suffix}"
         target.write_text(body, encoding="utf-8")
         written.append(target)
@@ -156,7 +195,8 @@ def build_slides(lectures="lectures", out="build/slides", *, assets, timeout=300
     exporter = _local_assets(SlidesExporter(reveal_url_prefix="assets/reveal.js", reveal_theme="simple",
                                             reveal_transition="none", exclude_input_prompt=True,
                                             exclude_output_prompt=True), out, assets)
-    return _export_all(lectures, out, exporter, ".slides.html", timeout)
+    _offline_theme(out)
+    return _export_all(lectures, out, exporter, ".slides.html", timeout, finish=_deck)
 
 
 def main(argv=None):

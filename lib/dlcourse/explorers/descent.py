@@ -20,7 +20,8 @@ class DescentView:
     """What the learning-rate explorer draws for one (γ, n_steps) setting.
 
     path : (m, d) iterates shown (m - 1 <= n_steps);  values : F along the path
-    regime : "crawls", "converges", "oscillates" or "diverges";  status : one line for the user
+    regime : "crawls", "converges", "zig-zags" (converges, overshooting the minimum on the way),
+             "oscillates" (overshoots, not converged yet) or "diverges";  status : one line for the user
     """
 
     landscape: str
@@ -36,12 +37,12 @@ class DescentView:
 def _regime(result, path):
     if result.diverged:
         return "diverges"
-    if result.converged:
-        return "converges"
     steps = np.diff(path, axis=0)
-    if len(steps) > 1 and np.any(np.sum(steps[1:] * steps[:-1], axis=1) < 0):
-        return "oscillates"      # successive steps point in opposite directions: overshooting
-    return "crawls"
+    # successive steps pointing in opposite directions: each step overshoots the minimum
+    overshoots = len(steps) > 1 and bool(np.any(np.sum(steps[1:] * steps[:-1], axis=1) < 0))
+    if result.converged:
+        return "zig-zags" if overshoots else "converges"
+    return "oscillates" if overshoots else "crawls"
 
 
 def descent_view(landscape, learning_rate, n_steps, start=None, tol=1e-3):
@@ -64,6 +65,7 @@ def descent_view(landscape, learning_rate, n_steps, start=None, tol=1e-3):
         "diverges": f"γ = {learning_rate:.3g}: DIVERGED after {res.n_steps} steps — F(β) blew up; the learning rate is too large",
         "oscillates": f"γ = {learning_rate:.3g}: oscillates, overshooting the minimum; F = {res.values[-1]:.4g} after {res.n_steps} steps",
         "converges": f"γ = {learning_rate:.3g}: converged in {res.n_steps} steps; F = {res.values[-1]:.4g}",
+        "zig-zags": f"γ = {learning_rate:.3g}: zig-zags across the minimum, converged in {res.n_steps} steps; F = {res.values[-1]:.4g}",
         "crawls": f"γ = {learning_rate:.3g}: still crawling after {res.n_steps} steps; F = {res.values[-1]:.4g}",
     }
     return DescentView(landscape=F.name, learning_rate=learning_rate, path=res.path, values=res.values,

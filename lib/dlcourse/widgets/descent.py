@@ -4,12 +4,30 @@ The pure compute functions are in `dlcourse.explorers.descent`; the shared machi
 (blitted figures, shells, deck frames) in `dlcourse.widgets.base`.
 """
 
+import functools
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import explorers, landscapes
-from ..plotting import BLACK, BLUE, GREEN, ORANGE, PALETTE, VERMILION
-from .base import BlitFigure, shell
+from ..plotting import BLACK, BLUE, DARK_ORANGE, GREEN, PROJECTOR, PURPLE, TEXT_RED, VERMILION, line_style, projector_style
+from .base import BlitFigure, frame, shell
+
+
+class ProjectorFigure(BlitFigure):
+    """A `BlitFigure` built with projector-sized fonts (labels as large as the deck's body text)."""
+
+    def __init_subclass__(cls, **kwargs):
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            @functools.wraps(init)
+            def built_for_a_projector(self, *args, **kw):
+                with projector_style():
+                    init(self, *args, **kw)
+                    for ax in self.fig.axes:      # tick labels are made at draw time: fix their size now
+                        ax.tick_params(labelsize=PROJECTOR["xtick.labelsize"])
+            cls.__init__ = built_for_a_projector
+        super().__init_subclass__(**kwargs)
 
 
 def _curve(ax, F, n=400):
@@ -29,7 +47,7 @@ def _contours(ax, F, n=120):
     ax.plot([0], [0], "*", color=BLACK, markersize=14)
 
 
-class DescentFigure(BlitFigure):
+class DescentFigure(ProjectorFigure):
     """Gradient-descent paths on a 1-D curve and on the contours of a 2-D objective."""
 
     LANDSCAPES = ("bowl_1d", "elongated_bowl_2d")
@@ -55,16 +73,16 @@ class DescentFigure(BlitFigure):
         self.path2.set_data(v2.path[:, 0], v2.path[:, 1])
         for title, v in ((self.title1, v1), (self.title2, v2)):
             title.set_text(f"{v.landscape}: {v.regime}")
-            title.set_color(VERMILION if v.diverged else "black")
+            title.set_color(TEXT_RED if v.diverged else "black")
         return v1, v2
 
 
-class BallFigure(BlitFigure):
+class BallFigure(ProjectorFigure):
     """The ball rolling down a hill: one 1-D landscape, the ball and its trail."""
 
     def __init__(self):
-        self.fig, self.ax = plt.subplots(figsize=(9, 4.2))
-        self.trail, = self.ax.plot([], [], ".", color=ORANGE, ms=7, zorder=2)
+        self.fig, self.ax = plt.subplots(figsize=(12, 4.4))
+        self.trail, = self.ax.plot([], [], ".", color=DARK_ORANGE, ms=9, zorder=2)
         self.ball, = self.ax.plot([], [], "o", color=VERMILION, ms=18, zorder=3)
         self.curve, = self.ax.plot([], [], color=BLUE, zorder=1)
         self.ax.set_xlabel(r"$\beta$"), self.ax.set_ylabel(r"$F(\beta)$")
@@ -89,17 +107,17 @@ class BallFigure(BlitFigure):
         return beta, value
 
 
-class RestartsFigure(BlitFigure):
+class RestartsFigure(ProjectorFigure):
     """Multiple restarts on the non-convex curve: starts, where each run ended, the best."""
 
     def __init__(self, landscape="wavy_1d"):
         self.landscape = landscape
         self.F = landscapes.named(landscape)
-        self.fig, self.ax = plt.subplots(figsize=(9, 4.2))
+        self.fig, self.ax = plt.subplots(figsize=(12, 4.4))
         _curve(self.ax, self.F)
         self.starts, = self.ax.plot([], [], "|", color=BLACK, ms=16, mew=2, label="starts")
-        self.ends, = self.ax.plot([], [], "o", color=ORANGE, ms=11, label="where runs ended")
-        self.single, = self.ax.plot([], [], "s", color=PALETTE[4], ms=14, mfc="none", mew=2.5, label="single run")
+        self.ends, = self.ax.plot([], [], "o", color=DARK_ORANGE, ms=11, label="where runs ended")
+        self.single, = self.ax.plot([], [], "s", color=PURPLE, ms=14, mfc="none", mew=2.5, label="single run")
         self.best, = self.ax.plot([], [], "*", color=GREEN, ms=22, label="best of restarts")
         self.ax.legend(loc="upper center", ncol=2)
         self.ax.set_ylim(self.F.values(np.linspace(*self.F.domain[0], 400)).min() - 0.3, 3.6)
@@ -117,18 +135,20 @@ class RestartsFigure(BlitFigure):
         return view
 
 
-class ShrinkageFigure(BlitFigure):
+class ShrinkageFigure(ProjectorFigure):
     """Ridge coefficients shrinking as λ grows: the whole path, and β̂(λ) as bars."""
 
     def __init__(self, X, y, feature_names):
         self.X, self.y = X, y
         lams, path = explorers.ridge_path(X, y)
-        self.fig, (self.ax1, self.ax2) = plt.subplots(1, 2, figsize=(12, 4.4))
-        for j in range(path.shape[1]):
-            self.ax1.plot(lams, path[:, j], color=PALETTE[j % len(PALETTE)], lw=1.8)
+        self.fig, (self.ax1, self.ax2) = plt.subplots(1, 2, figsize=(12, 4.6), width_ratios=[1.25, 1])
+        for j in range(path.shape[1]):          # 10 lines: colour × line style, named in the legend
+            colour, style = line_style(j)
+            self.ax1.plot(lams, path[:, j], color=colour, ls=style, lw=2.2, label=feature_names[j])
         self.ax1.set_xscale("log"), self.ax1.set_xlabel(r"$\lambda$"), self.ax1.set_ylabel(r"$\hat\beta_j(\lambda)$")
+        self.ax1.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=12, handlelength=2.4, frameon=False)
         self.vline = self.ax1.axvline(lams[0], color=BLACK, ls="--", lw=1.5)
-        self.bars = self.ax2.bar(feature_names, path[0], color=[PALETTE[j % len(PALETTE)] for j in range(path.shape[1])])
+        self.bars = self.ax2.bar(feature_names, path[0], color=BLUE)
         self.ax2.set_ylim(path.min() * 1.1, path.max() * 1.1)
         self.ax2.set_ylabel(r"$\hat\beta_j$"), self.ax2.tick_params(axis="x", rotation=60)
         self.title = self.ax2.set_title(" ")
@@ -139,7 +159,7 @@ class ShrinkageFigure(BlitFigure):
         self.vline.set_xdata([lam, lam])
         for bar, b in zip(self.bars, beta[1:]):
             bar.set_height(b)
-        self.title.set_text(rf"$\lambda$ = {lam:.3g}:  $\Vert\hat\beta\Vert^2$ = {size:.3g}")
+        self.title.set_text(rf"$\lambda$ = {lam:.3g}:  $\sum_j\hat\beta_j^2$ = {size:.4g}")
         return beta
 
 
@@ -202,10 +222,57 @@ def ridge_explorer(X, y, feature_names, lam=0.01):
 
     def update():
         beta = fig.update(slider.value)
-        return f"λ = {slider.value:.3g}: Σ β̂_j² = {np.sum(beta[1:] ** 2):.4g}"
+        return f"Σ<sub>j</sub> β̂<sub>j</sub><sup>2</sup> = {np.sum(beta[1:] ** 2):.4g}"
 
     return shell(fig, [slider], update)
 
 
+# --- replays for the offline deck: one frame per cell (slide type "fragment") ------------------
+
+@functools.cache
+def _replay_figure(kind):
+    return {"descent": DescentFigure, "ball": BallFigure, "restarts": RestartsFigure}[kind]()
+
+
+def learning_rate_frame(learning_rate, n_steps=80):
+    """The learning-rate explorer at (γ, n_steps) as a still frame, captioned with both regimes."""
+    fig = _replay_figure("descent")
+    v1, v2 = explorers.descent_view(fig.LANDSCAPES[0], learning_rate, n_steps), \
+        explorers.descent_view(fig.LANDSCAPES[1], learning_rate, n_steps)
+    caption = f"γ = {learning_rate:.3g}:  β² {v1.regime}  ·  elongated bowl {v2.regime}"
+    return frame(fig, caption, learning_rate=learning_rate, n_steps=n_steps)
+
+
+def ball_frame(landscape, start, step):
+    """The rolling ball from `start` after `step` steps; the caption says where it came to rest."""
+    F = landscapes.named(landscape)
+    fig = _replay_figure("ball")
+    beta, value, _ = explorers.rolling_ball(landscape, start, step)
+    caption = f"{'convex' if F.convex else 'non-convex'}, start β = {start:g}: step {step}, β = {beta:.2f}"
+    minima = F.local_minima()
+    at = minima[np.argmin(np.abs(minima - beta))] if len(minima) else np.nan
+    if abs(beta - at) < 1e-2:
+        lowest = min(F.value(m) for m in minima)
+        caption += (" — at rest in the global minimum" if F.value(at) <= lowest + 1e-9
+                    else f" — stuck in a local minimum, F = {value:.2f} > {lowest:.2f}")
+    return frame(fig, caption, landscape=landscape, start=start, frame=step)
+
+
+def restarts_frame(n_restarts):
+    """Best of `n_restarts` runs against a single run, as a still frame."""
+    fig = _replay_figure("restarts")
+    view = explorers.restarts_view(n_restarts)
+    caption = (f"{n_restarts} start{'s' if n_restarts > 1 else ''}: single run F = {view.single_value:.3f}, "
+               f"best F = {view.best_value:.3f}")
+    return frame(fig, caption, n_restarts=n_restarts)
+
+
+def ridge_frame(X, y, feature_names, lam):
+    """The ridge explorer at λ, as a still frame."""
+    beta, size = explorers.ridge_shrinkage(X, y, lam)
+    return frame(ShrinkageFigure(X, y, feature_names), f"λ = {lam:g}: Σ<sub>j</sub> β̂<sub>j</sub><sup>2</sup> = {size:.4g}", lam=lam)
+
+
 __all__ = ["DescentFigure", "BallFigure", "RestartsFigure", "ShrinkageFigure",
-           "learning_rate_explorer", "rolling_ball_explorer", "restarts_explorer", "ridge_explorer"]
+           "learning_rate_explorer", "rolling_ball_explorer", "restarts_explorer", "ridge_explorer",
+           "learning_rate_frame", "ball_frame", "restarts_frame", "ridge_frame"]
