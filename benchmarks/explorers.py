@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from dlcourse import data, widgets  # noqa: E402
+from dlcourse.widgets import convexity  # noqa: E402
 
 GOAL_MS = 50
 
@@ -32,7 +33,9 @@ def main():
     diabetes = data.load_diabetes()
     descent, ball, restarts = widgets.DescentFigure(), widgets.BallFigure(), widgets.RestartsFigure()
     shrink = widgets.ShrinkageFigure(diabetes.X, diabetes.y, diabetes.feature_names)
-    for fig, first in ((descent, lambda: descent.update(0.1, 20)), (ball, lambda: ball.update("wavy_1d", 3.5, 0)),
+    chord = convexity.ConvexityFigure()
+    for fig, first in ((chord, lambda: chord.update(0.0)),
+                       (descent, lambda: descent.update(0.1, 20)), (ball, lambda: ball.update("wavy_1d", 3.5, 0)),
                        (restarts, lambda: restarts.update(1)), (shrink, lambda: shrink.update(0.01))):
         first()
         fig.png()                                  # the first draw caches the static background
@@ -43,6 +46,8 @@ def main():
         ("ball: start slider", lambda s: ball.update("wavy_1d", s, 40), [-4 + 0.2 * k for k in range(40)], ball.png),
         ("restarts", lambda n: restarts.update(n), list(range(1, 21)) * 2, restarts.png),
         ("ridge λ", lambda lam: shrink.update(lam), [10 ** (-4 + 6 * k / 39) for k in range(40)], shrink.png),
+        ("convexity: α slider", lambda a: chord.update(a, -1.0, 2.5, 0.5), [k / 20 for k in range(21)] * 2, chord.png),
+        ("convexity: t slider", lambda t: chord.update(0.6, -1.0, 2.5, t), [k / 20 for k in range(21)] * 2, chord.png),
     ]
     print(f"one slider update = compute + redraw + PNG encode; goal < {GOAL_MS} ms")
     for name, update, values, png in cases:

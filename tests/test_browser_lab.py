@@ -12,6 +12,7 @@ from PIL import Image
 matplotlib.use("Agg")
 
 from dlcourse import explorers, widgets  # noqa: E402
+from dlcourse.explorers.convexity import convexity_view  # noqa: E402
 
 from . import lab_ui
 from .servers import chromium_page, copy_course, jupyter_lab, screenshot
@@ -44,6 +45,25 @@ def test_lecture_1_explorer_moves_with_the_keyboard(tmp_path):
         figure.update(gamma, ITERATIONS)
         expected = np.asarray(Image.open(io.BytesIO(figure.png())).convert("RGB"), dtype=int)
         assert shown.shape == expected.shape and np.abs(shown - expected).max() == 0
+
+        # the convexity explorer: α from 0 by 20 steps of 0.05 to 1, then t from 0.5 down 4 steps to 0.3
+        status = page.locator(".widget-html-content", has_text="gap").first
+        status.wait_for(state="attached", timeout=lab_ui.EXPLORER_TIMEOUT)
+        status.scroll_into_view_if_needed()
+        cbox = page.locator(".widget-vbox", has=status).last
+        before_status, before_image = lab_ui.explorer_state(cbox)
+        assert before_status == convexity_view(0.0, -1.0, 2.5, 0.5).status
+        handles = cbox.locator(".widget-slider .noUi-handle")
+        for index, key, presses in ((0, "ArrowRight", 20), (3, "ArrowLeft", 4)):
+            handles.nth(index).focus()
+            for _ in range(presses):
+                handles.nth(index).press(key)
+        expected = convexity_view(1.0, -1.0, 2.5, 0.3).status
+        page.wait_for_function("s => document.body.innerText.includes(s)", arg=expected, timeout=20_000)
+        after_status, after_image = lab_ui.explorer_state(cbox)
+        screenshot(page, "lab_convexity_explorer")
+        assert after_status == expected and "NOT convex" in expected and "reach 4 minima" in expected
+        assert after_image != before_image
 
 
 def test_instructor_view_has_nbgrader_extensions(tmp_path):

@@ -119,3 +119,20 @@ def test_errors_are_named():
         convexity_view(0.0, t=-0.1)
     with pytest.raises(ValueError, match=r"landscape: expected a 1-D landscape"):
         convexity_view(landscape="bowl_2d")
+
+
+def test_lecture_1_loss_surface_shows_two_basins_and_a_converged_minimum():
+    from dlcourse import optim
+
+    blobs = data.make_classes(n=200, n_classes=2, seed=4710)             # lecture 1's data and settings
+    F = networks.neural_network(blobs.X, blobs.y, hidden=(3,), lam=0.01)
+    trained = optim.gradient_descent(F, F.init(seed=4710), learning_rate=0.5, n_steps=5000, tol=1e-6)
+    assert trained.converged and np.linalg.norm(F.gradient(trained.beta)) < 1e-6
+    swapped = landscapes.swap_hidden_units(F.model, trained.beta, 0, 1)
+    assert np.linalg.norm(swapped - trained.beta) > 1 and F.value(swapped) == pytest.approx(F.value(trained.beta))
+    a, b, values = landscapes.plane_through(F, trained.beta, swapped, seed=4710)
+    minima = landscapes.grid_minima(values)
+    assert sorted((round(float(a[j]), 6), round(float(b[i]), 6)) for i, j in minima) == [(0.0, 0.0), (1.0, 0.0)]
+    row = values[np.argmin(np.abs(b))]
+    between = row[(a > 0) & (a < 1)]
+    assert between.max() > values.min() + 0.1                          # a barrier between the basins

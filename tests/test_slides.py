@@ -126,3 +126,42 @@ def test_rise_presents_the_lecture_inside_jupyterlab(tmp_path):
         assert frame.locator(".reveal .slides section").count() > 10
         assert "Deep learning preliminaries" in frame.locator(".reveal").inner_text()
         screenshot(page, "rise_deck")
+
+
+def test_lecture_1_explorers_replay_as_distinct_frames_that_say_what_the_slide_names(deck):
+    import re
+
+    from bs4 import BeautifulSoup
+
+    from dlcourse import explorers
+    from dlcourse.explorers.convexity import convexity_view
+
+    soup = BeautifulSoup(deck[0].read_text(), "html.parser")
+    replays = []
+    for section in soup.select(".reveal .slides section"):
+        frames = [f for f in section.select(".fragment figure") if f.figcaption]
+        if frames:
+            captions = [f.figcaption.get_text(" ", strip=True) for f in frames]
+            prose = " ".join(m.get_text(" ", strip=True) for m in section.select(".jp-MarkdownOutput"))
+            replays.append((prose, [f.img["src"] for f in frames], captions))
+    assert len(replays) == 5                     # ridge, convexity, learning rate, ball, restarts
+    for _, images, captions in replays:
+        assert len(images) >= 2 and len(set(images)) == len(images), captions     # every frame differs
+    checked = 0
+    for prose, _, captions in replays:
+        for caption in captions:
+            if m := re.match(r"γ = ([\d.]+): β² (\S+) · elongated bowl (\S+)", caption):
+                gamma = float(m[1])
+                views = [explorers.descent_view(n, gamma, 80) for n in ("bowl_1d", "elongated_bowl_2d")]
+                assert (m[2], m[3]) == (views[0].regime, views[1].regime)
+                assert m[1] in prose and m[3] in prose          # the slide names the value and what happens
+                checked += 1
+            elif m := re.match(r"α = ([\d.]+), t = ([\d.]+)", caption):
+                view = convexity_view(float(m[1]), -1.0, 2.5, float(m[2]))
+                assert caption == f"α = {m[1]}, {view.status}"
+                checked += 1
+    assert checked == 5 + 5
+    regimes = " ".join(c for _, _, cs in replays for c in cs)
+    for word in ("crawls", "converges", "zig-zags", "diverges", "NOT convex", "below the chord",
+                 "global minimum", "local minimum"):
+        assert word in regimes, word

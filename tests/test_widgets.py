@@ -92,3 +92,36 @@ def test_ball_figure_ylim_covers_the_landscape(name):
     values = landscapes.LANDSCAPES[name].values(np.linspace(*landscapes.LANDSCAPES[name].domain[0], 50))
     lo, hi = fig.ax.get_ylim()
     assert lo < values.min() and hi > values.max()
+
+
+def test_line_and_text_colours_have_enough_contrast_on_white():
+    from dlcourse import plotting
+
+    def reference(hex_colour):                      # WCAG 2 relative luminance, written out
+        rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    for colour in plotting.LINE_PALETTE:
+        assert plotting.contrast_ratio(colour) == pytest.approx(1.05 / (reference(colour) + 0.05))
+        assert plotting.contrast_ratio(colour) >= 3.0, colour
+    for colour in plotting.TEXT_PALETTE:
+        assert plotting.contrast_ratio(colour) >= 4.5, colour
+    assert plotting.contrast_ratio("#F0E442") < 3.0          # why Okabe–Ito's yellow is not a line colour
+
+
+def test_ridge_figure_has_a_distinct_style_and_legend_entry_per_coefficient():
+    d = data.load_diabetes()
+    s = widgets.ShrinkageFigure(d.X, d.y, d.feature_names)
+    lines = [line for line in s.ax1.get_lines() if line.get_label() in d.feature_names]
+    assert len({(line.get_color(), line.get_linestyle()) for line in lines}) == len(d.feature_names)
+    assert [t.get_text() for t in s.ax1.get_legend().get_texts()] == list(d.feature_names)
+
+
+def test_explorer_labels_are_projector_sized():
+    from dlcourse import plotting
+
+    fig = widgets.DescentFigure()
+    assert fig.ax1.xaxis.label.get_size() == plotting.PROJECTOR["axes.labelsize"]
+    fig.png()
+    assert fig.ax1.get_xticklabels()[0].get_size() == plotting.PROJECTOR["xtick.labelsize"]
