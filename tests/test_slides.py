@@ -139,6 +139,8 @@ def test_lecture_1_explorers_replay_as_distinct_frames_that_say_what_the_slide_n
     soup = BeautifulSoup(deck[0].read_text(), "html.parser")
     replays = []
     for section in soup.select(".reveal .slides section"):
+        if section.find("section"):              # a horizontal slide around its vertical ones
+            continue
         frames = [f for f in section.select(".fragment figure") if f.figcaption]
         if frames:
             captions = [f.figcaption.get_text(" ", strip=True) for f in frames]
@@ -150,7 +152,7 @@ def test_lecture_1_explorers_replay_as_distinct_frames_that_say_what_the_slide_n
     checked = 0
     for prose, _, captions in replays:
         for caption in captions:
-            if m := re.match(r"γ = ([\d.]+): β² (\S+) · elongated bowl (\S+)", caption):
+            if m := re.match(r"γ = ([\d.]+):\s+β² (\S+)\s+·\s+elongated bowl (\S+)", caption):
                 gamma = float(m[1])
                 views = [explorers.descent_view(n, gamma, 80) for n in ("bowl_1d", "elongated_bowl_2d")]
                 assert (m[2], m[3]) == (views[0].regime, views[1].regime)
