@@ -85,8 +85,15 @@ def jupyter_lab(root_dir):
            "--ServerApp.disable_check_xsrf=False", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
+    # Render every cell (no windowing): a test scrolls to an explorer long after Run All, and
+    # JupyterLab 4 otherwise detaches off-screen cells from the page.
+    settings = Path(root_dir) / "lab-user-settings"
+    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True, exist_ok=True)
+    tracker.write_text('{"windowingMode": "none"}')
     log = open(Path(root_dir) / "jupyter-lab.log", "wb")
-    proc = subprocess.Popen(cmd, cwd=root_dir, env=env_with_venv(), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=root_dir, env=env_with_venv(JUPYTERLAB_SETTINGS_DIR=str(settings)), stdout=log,
+                            stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/api/status?token={token}")

@@ -142,7 +142,8 @@ def hidden_units_explorer(n_hidden=1, activation="tanh"):
     import ipywidgets as W
 
     fig = CurveFitFigure()
-    units = W.IntSlider(value=n_hidden, min=1, max=MAX_UNITS, description="hidden units")
+    units = W.IntSlider(value=n_hidden, min=1, max=MAX_UNITS, description="hidden units",
+                        style={"description_width": "initial"})
     act = W.ToggleButtons(options=list(compute.HIDDEN_ACTIVATIONS), value=activation, description="g")
 
     def update():
@@ -156,7 +157,8 @@ def boundary_explorer(n_hidden=1):
     import ipywidgets as W
 
     fig = BoundaryFigure()
-    units = W.IntSlider(value=n_hidden, min=1, max=MAX_UNITS, description="hidden units")
+    units = W.IntSlider(value=n_hidden, min=1, max=MAX_UNITS, description="hidden units",
+                        style={"description_width": "initial"})
 
     def update():
         return fig.update(units.value).status
@@ -172,7 +174,8 @@ def sgd_explorer(batch_size=8, learning_rate=0.5):
     import ipywidgets as W
 
     fig = SGDFigure()
-    batch = W.SelectionSlider(options=list(BATCH_SIZES), value=batch_size, description="batch size")
+    batch = W.SelectionSlider(options=list(BATCH_SIZES), value=batch_size, description="batch size",
+                                style={"description_width": "initial"})
     gamma = W.FloatLogSlider(value=learning_rate, base=10, min=-2, max=1.3, step=0.05, description="γ",
                              readout_format=".3g")
 
