@@ -15,6 +15,7 @@ source notebook's metadata, ``{"dlcourse": {"allowed_modules": ["dlcourse.plotti
 A module added to dlcourse later is blocked until someone allows it.
 """
 
+import hashlib
 import os
 
 import numpy as np
@@ -26,6 +27,37 @@ ALLOWED_ENV = "DLCOURSE_ALLOWED_MODULES"
 # bare package, whose lazy attributes import submodules through the same check.
 ALLOWED_MODULES = ("dlcourse", "dlcourse._validation", "dlcourse.data", "dlcourse.homework", "dlcourse.landscapes")
 METADATA_KEY = "dlcourse"
+
+
+STUDENT_ENV = "DLCOURSE_STUDENT_ID"
+
+
+def student_id(default=None):
+    """Whose variant this is: while grading, the id the grader takes from the submission's folder;
+    on a JupyterHub, the hub user; otherwise `default` (what the student typed in the first cell).
+    """
+    sid = os.environ.get(STUDENT_ENV) if os.environ.get(GRADING_ENV) else None
+    sid = sid or os.environ.get("JUPYTERHUB_USER") or default
+    if sid is None or not str(sid).strip():
+        raise ValueError("student_id: expected your student id (type it in the first cell, e.g. "
+                         "STUDENT_ID = \"jdoe42\"), got nothing")
+    return str(sid).strip()
+
+
+def variant_rng(student_id, question):
+    """A numpy Generator for one question of one student's variant: seeded by a stable hash of both.
+
+    Every student gets different numbers on every question; the same student always the same.
+    """
+    if not isinstance(student_id, str) or not student_id:
+        raise TypeError(f"student_id: expected a non-empty string, got {student_id!r}")
+    digest = hashlib.sha256(f"{student_id}\x00{question}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+
+def uses_variants(notebook_metadata):
+    """True when a (source) notebook declares per-student variants: {"dlcourse": {"variants": true}}."""
+    return bool((notebook_metadata or {}).get(METADATA_KEY, {}).get("variants", False))
 
 
 def allowed_modules(declared=()):
@@ -115,4 +147,5 @@ def assert_own_work(fn):
 
 
 __all__ = ["check", "assert_own_work", "GRADING_ENV", "RECORD_MIME", "ALLOWED_MODULES", "ALLOWED_ENV",
-           "allowed_modules", "declared_modules", "is_allowed"]
+           "allowed_modules", "declared_modules", "is_allowed", "STUDENT_ENV", "student_id", "variant_rng",
+           "uses_variants"]

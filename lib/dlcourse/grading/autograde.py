@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..homework import GRADING_ENV
+from ..homework import GRADING_ENV, STUDENT_ENV
 from . import sandbox
 from .verify import reference_records, verify
 
@@ -85,6 +85,7 @@ class Grader:
         self.db_lock = threading.Lock()
         self.isolation = sandbox.level()
         self._references = {}
+        self._reference_lock, self._reference_locks = threading.Lock(), {}
         self._templates = {}
 
     def templates(self, notebook):
@@ -116,23 +117,36 @@ class Grader:
             raise GradingError(f"nbgrader generate_assignment {self.assignment} failed:\n{proc.stderr[-3000:]}")
         stamp.write_text(digest)
 
-    def reference(self, notebook):
-        """Checked values of the reference solution, by test cell (computed once per source version)."""
-        if notebook not in self._references:
-            self._references[notebook] = self._compute_reference(notebook)
-        return self._references[notebook]
+    def variants(self, notebook):
+        """Whether the notebook gives every student their own variant (its SOURCE metadata says so)."""
+        from ..homework import uses_variants
 
-    def _compute_reference(self, notebook):
+        return uses_variants(self.templates(notebook)[0].metadata)
+
+    def reference(self, notebook, student=None):
+        """Checked values of the reference solution, by test cell (computed once per source version;
+        with variants, once per student: the reference runs with that student's id)."""
+        key = (notebook, student if self.variants(notebook) else None)
+        with self._reference_lock:
+            lock = self._reference_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._references:
+                self._references[key] = self._compute_reference(*key)
+        return self._references[key]
+
+    def _compute_reference(self, notebook, student=None):
         import nbformat
 
         source = self.source_dir / f"{notebook}.ipynb"
-        cache = self.work / f"{notebook}.reference.json"
+        tag = "" if student is None else "." + hashlib.sha256(student.encode()).hexdigest()[:16]
+        cache = self.work / f"{notebook}{tag}.reference.json"
         digest = _sha(source)
         if cache.exists():
             cached = json.loads(cache.read_text())
-            if cached.get("sha256") == digest:
+            if cached.get("sha256") == digest and cached.get("student") == student:
                 return cached["records"]
-        result = self.execute(nbformat.read(source, as_version=4), f"reference-{notebook}", notebook)
+        result = self.execute(nbformat.read(source, as_version=4), f"reference-{notebook}{tag}", notebook,
+                              student=student)
         if result["status"] != "ok":
             raise GradingError(f"the reference solution {source} did not run cleanly in the sandbox: "
                                f"{result['status']} {result.get('detail', '')}")
@@ -142,7 +156,7 @@ class Grader:
                 raise GradingError(f"the reference solution fails its own test cell "
                                    f"{cell.metadata.get('nbgrader', {}).get('grade_id')}")
         records = reference_records(executed)
-        cache.write_text(json.dumps({"sha256": digest, "records": records}))
+        cache.write_text(json.dumps({"sha256": digest, "student": student, "records": records}))
         return records
 
     # --- sandboxed execution --------------------------------------------------------------------
@@ -153,8 +167,12 @@ class Grader:
 
         return declared_modules(self.templates(notebook)[0].metadata)
 
-    def execute(self, nb, label, notebook):
-        """Run `nb` in a fresh sandbox; returns the executor's result dict (status, notebook, ...)."""
+    def execute(self, nb, label, notebook, *, student=None):
+        """Run `nb` in a fresh sandbox; returns the executor's result dict (status, notebook, ...).
+
+        student : the id the notebook's `dlcourse.homework.student_id()` sees (from the submission's
+        folder, never from the notebook), for assignments with per-student variants.
+        """
         import nbformat
 
         scratch = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.work))
@@ -174,7 +192,7 @@ class Grader:
             reader = threading.Thread(target=lambda: chunks.append(_read_all(read_fd)), daemon=True)
             reader.start()
             with open(self.work / f"{label}.log", "wb") as log:
-                proc = subprocess.Popen(cmd, cwd=scratch, env=sandbox.environment({GRADING_ENV: "1"}),
+                proc = subprocess.Popen(cmd, cwd=scratch, env=sandbox.environment({GRADING_ENV: "1", STUDENT_ENV: student or ""}),
                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                         pass_fds=(write_fd,), start_new_session=True)
                 os.close(write_fd)
@@ -254,12 +272,12 @@ class Grader:
         resources = self.resources(notebook, student)
         with self.db_lock:
             nb = self.sanitize(nb, resources)
-        result = self.execute(nb, f"{student}-{notebook}", notebook)
+        result = self.execute(nb, f"{student}-{notebook}", notebook, student=student)
         if result["status"] in ("kernel_died", "timeout", "grading_error"):
             outcome.statuses.add(result["status"])
             outcome.detail = result.get("detail") or result["status"]
         executed = nbformat.from_dict(result["notebook"]) if result.get("notebook") else nb
-        verify(executed, self.reference(notebook), timed_out=result.get("timed_out", ()),
+        verify(executed, self.reference(notebook, student), timed_out=result.get("timed_out", ()),
                kernel_died=result["status"] == "kernel_died")
         with self.db_lock:
             executed = self.save(executed, resources)
@@ -302,7 +320,10 @@ class Grader:
             self.log("WARNING: bubblewrap (bwrap) is not available: student code can read the course folder. "
                      "Install it: sudo apt-get install bubblewrap")
         with ThreadPoolExecutor(max_workers=1 + len(self.notebooks)) as setup:   # independent: run together
-            for job in [setup.submit(self.sync_gradebook)] + [setup.submit(self.reference, n) for n in self.notebooks]:
+            # (with variants: one check that the reference runs cleanly; each student's own reference comes later)
+            checks = [setup.submit(self.reference, n, "reference-check" if self.variants(n) else None)
+                      for n in self.notebooks]
+            for job in [setup.submit(self.sync_gradebook), *checks]:
                 job.result()
         outcomes = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool, \
