@@ -10,6 +10,7 @@ Shapes: x is (C, H, W) or a batch (n, C, H, W); W is (C_out, C, k, k); b is (C_o
 """
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -17,9 +18,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from dlcourse._validation import as_float_array, positive_int
 
 __all__ = [
-    "FILTERS", "conv2d", "conv2d_backward", "conv2d_loops", "feature_map", "filter_named",
-    "max_pool2d", "max_pool2d_backward", "n_params_conv", "n_params_dense", "output_size",
-    "permute_pixels",
+    "FILTERS", "CNNLayer", "architecture_table", "cnn_architecture", "cnn_graph_layers", "conv2d", "conv2d_backward", "conv2d_loops",
+    "feature_map", "filter_named", "max_pool2d", "max_pool2d_backward", "n_params_conv", "n_params_dense",
+    "output_size", "permute_pixels",
 ]
 
 
@@ -272,3 +273,79 @@ def n_params_dense(fan_in, fan_out):
     """Weights and biases of a dense layer: fan_out units of fan_in weights, plus one bias each."""
     fan_in, fan_out = positive_int(fan_in, "fan_in"), positive_int(fan_out, "fan_out")
     return fan_out * (fan_in + 1)
+
+
+# --- a whole convolutional network: shapes and parameters, layer by layer ----------------------
+
+@dataclass(frozen=True)
+class CNNLayer:
+    """One layer of a CNN: what it is, the shape of its output (C, h, w) or (units,), its parameters."""
+
+    name: str
+    shape: tuple
+    n_params: int
+
+
+def cnn_architecture(input_shape=(1, 28, 28), *, channels=(16, 32), kernel_size=3, padding=1, pool=2,
+                     hidden=128, n_classes=10, batch_norm=True):
+    """The layers of lecture 3's CNN (`dlcourse.torch.SmallCNN`): for each c in `channels` a block
+    conv k×k (padding keeps the size) → [batch norm] → ReLU → max pool, then flatten → dense `hidden`
+    → ReLU → dense `n_classes` (softmax in the loss). Returns a list of `CNNLayer`.
+
+    Batch normalization adds a scale and a shift per channel (2·c parameters).
+    """
+    if not (isinstance(input_shape, tuple) and len(input_shape) == 3):
+        raise ValueError(f"input_shape: expected a tuple (C, h, w), got {input_shape!r}")
+    C, h, w = (positive_int(v, "input_shape") for v in input_shape)
+    layers = [CNNLayer("input image", (C, h, w), 0)]
+    for c in channels:
+        c = positive_int(c, "channels")
+        h = output_size(h, kernel_size, padding=padding)
+        w = output_size(w, kernel_size, padding=padding)
+        layers.append(CNNLayer(f"conv {kernel_size}×{kernel_size}, {c} filters", (c, h, w),
+                               n_params_conv(C, c, kernel_size)))
+        if batch_norm:
+            layers.append(CNNLayer("batch norm", (c, h, w), 2 * c))
+        layers.append(CNNLayer("ReLU", (c, h, w), 0))
+        h, w = output_size(h, pool, stride=pool), output_size(w, pool, stride=pool)
+        layers.append(CNNLayer(f"max pool {pool}×{pool}", (c, h, w), 0))
+        C = c
+    flat = C * h * w
+    layers.append(CNNLayer("flatten", (flat,), 0))
+    layers.append(CNNLayer(f"dense {hidden} + ReLU", (hidden,), n_params_dense(flat, hidden)))
+    layers.append(CNNLayer(f"dense {n_classes} (softmax)", (n_classes,), n_params_dense(hidden, n_classes)))
+    return layers
+
+
+def _shape_text(shape):
+    return "×".join(map(str, shape))
+
+
+def architecture_table(architecture):
+    """The layers as a text table: name, output shape, parameters, and the total."""
+    rows = [f"{'layer':<24}{'output shape':>14}{'parameters':>12}"]
+    rows += [f"{L.name:<24}{_shape_text(L.shape):>14}{L.n_params:>12,}" for L in architecture]
+    rows.append(f"{'total':<24}{'':>14}{sum(L.n_params for L in architecture):>12,}")
+    return "\n".join(rows)
+
+
+def cnn_graph_layers(architecture):
+    """`cnn_architecture`'s layers as `dlcourse.models.Layer`s for `graphs.draw_model`: one column per
+    conv block (its conv and pooled shapes in the caption), the dense layer, the softmax output."""
+    from .models import Layer
+
+    first = architecture[0]
+    columns = [Layer(int(np.prod(first.shape)), "input", symbol="X", label=f"image\n{_shape_text(first.shape)}")]
+    conv_shape = None
+    for layer in architecture[1:]:
+        if layer.name.startswith("conv"):
+            conv_shape, kernel = layer.shape, layer.name.split(",")[0]
+        elif layer.name.startswith("max pool"):
+            label = f"{kernel} + ReLU\n{_shape_text(conv_shape)}\n{layer.name}\n{_shape_text(layer.shape)}"
+            columns.append(Layer(int(np.prod(layer.shape)), "hidden", "relu", "A", label=label))
+        elif layer.name.startswith("dense") and layer is not architecture[-1]:
+            columns.append(Layer(layer.shape[0], "hidden", "relu", "A",
+                                 label=f"flatten → dense\n{layer.shape[0]}, ReLU"))
+    last = architecture[-1]
+    columns.append(Layer(last.shape[0], "output", "softmax", "Z", label=f"{last.shape[0]} scores"))
+    return columns

@@ -48,13 +48,15 @@ def _autocast(device):
 
 
 def train(model, data, *, epochs=3, batch_size=128, learning_rate=1e-3, weight_decay=0.0, device="cpu",
-          seed=0, compile=False, progress=True, rank=0, world_size=1, on_epoch=None):
+          seed=0, compile=False, progress=True, rank=0, world_size=1, on_epoch=None, augment=None):
     """Train with Adam on minibatches; returns a `History` (one entry per epoch).
 
     Seeded and deterministic on the CPU. On CUDA: the data lives on the GPU, bf16 autocast,
     channels-last memory for convolutions and, with ``compile=True``, `torch.compile`.
     With `world_size` > 1 (DistributedDataParallel), each global batch is split across ranks.
     `on_epoch(history)` is called after each epoch; returning True stops training.
+    `augment(xb, generator)` (optional) transforms each training minibatch, e.g. random shifts
+    (`dlcourse.torch.vision.shift_and_flip`); `generator` is the loop's seeded CPU generator.
     """
     device = torch.device(device)
     if epochs < 1 or batch_size < 1 or learning_rate <= 0:
@@ -66,13 +68,13 @@ def train(model, data, *, epochs=3, batch_size=128, learning_rate=1e-3, weight_d
         torch.use_deterministic_algorithms(True)
     try:
         return _train(model, data, epochs, batch_size, learning_rate, weight_decay, device, seed, compile,
-                      progress, rank, world_size, on_epoch)
+                      progress, rank, world_size, on_epoch, augment)
     finally:                                   # leave no global state changed behind
         torch.use_deterministic_algorithms(was_deterministic)
 
 
 def _train(model, data, epochs, batch_size, learning_rate, weight_decay, device, seed, compile, progress,
-           rank, world_size, on_epoch):
+           rank, world_size, on_epoch, augment=None):
     cuda = device.type == "cuda"
     X, y = data.X_train.to(device), data.y_train.to(device)        # the data stays on the device
     if cuda and X.dim() == 4:
@@ -94,6 +96,8 @@ def _train(model, data, epochs, batch_size, learning_rate, weight_decay, device,
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size][rank::world_size]       # this rank's share of the batch
             xb, yb = X[idx], y[idx]
+            if augment is not None:
+                xb = augment(xb, generator)
             with _autocast(device):
                 scores = step_model(xb)
                 loss = loss_fn(scores.float(), yb)
