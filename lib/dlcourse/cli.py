@@ -1,6 +1,6 @@
 """The `dlcourse` command line: grading and feedback for the teaching team.
 
-    dlcourse grade ASSIGNMENT [--jobs N] [--timeout SECONDS]
+    dlcourse grade ASSIGNMENT [--jobs N] [--timeout SECONDS] [--budget SECONDS]
     dlcourse feedback ASSIGNMENT
 
 Run from the course's root folder (where nbgrader_config.py is).
@@ -18,12 +18,15 @@ def main(argv=None):
     g.add_argument("assignment")
     g.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: CPU count)")
     g.add_argument("--timeout", type=int, default=30, help="seconds per notebook cell (default: 30)")
+    g.add_argument("--budget", type=int, default=None,
+                   help="seconds for a whole notebook (default: 20 x --timeout); when spent, the remaining cells do "
+                        "not run and the tests that ran keep their results")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     f = sub.add_parser("feedback", help="write feedback/<student>/ASSIGNMENT/*.html (no hidden tests)")
     f.add_argument("assignment")
     args = parser.parse_args(argv)
-    for name in ("jobs", "timeout"):
-        if getattr(args, name, 1) < 1:
+    for name in ("jobs", "timeout", "budget"):
+        if getattr(args, name, None) is not None and getattr(args, name) < 1:
             parser.error(f"--{name}: expected an integer >= 1, got {getattr(args, name)}")
 
     import warnings
@@ -40,7 +43,7 @@ def main(argv=None):
         if args.command == "grade":
             from .grading.autograde import grade
 
-            outcomes, path = grade(args.assignment, jobs=args.jobs, timeout=args.timeout,
+            outcomes, path = grade(args.assignment, jobs=args.jobs, timeout=args.timeout, budget=args.budget,
                                    progress=not args.no_progress)
             print(path)
             return 1 if any(o.status == "grading_error" for o in outcomes) else 0

@@ -253,9 +253,11 @@ def run_dlcourse(course, *args, check=True):
     return proc
 
 
-def read_csv(course, assignment):
+def read_csv(course, assignment, full=False):
+    """grades/<assignment>.csv as rows; by default its first four columns (student_id, score, max_score,
+    status), which every caller compares; full=True adds raw_score, late_penalty, timestamp, detail."""
     with open(Path(course) / "grades" / f"{assignment}.csv", newline="") as f:
-        return list(csv.reader(f))
+        return [row if full else row[:4] for row in csv.reader(f)]
 
 
 def auto_scores(course, hw, student):

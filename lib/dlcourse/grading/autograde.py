@@ -1,20 +1,33 @@
 """`dlcourse grade`: autograde every submission with nbgrader's machinery, in parallel, sandboxed.
 
 Per submission:
+  0. refuse what is not a plain submission: odd student ids (``invalid_student_id``), symlinks or
+     special files anywhere in it (``symlink``), oversized notebooks, attachments or folders
+     (``too_large``); read `timestamp.txt` into the gradebook;
   1. read the notebook (unreadable: status ``invalid_notebook``);
   2. restore nbgrader metadata that was stripped or changed, from the source notebook (``tampered``);
   3. nbgrader's sanitize preprocessors, with deleted test cells added back (``missing_cells``);
-  4. execute in a sandbox (`sandbox`), fresh kernel, per-cell timeout (``timeout``, ``kernel_died``);
-  5. `verify` each test cell against the reference solution's checked values;
-  6. nbgrader's LimitOutput and SaveAutoGrades into the one gradebook (written by this process only).
+  4. execute in a sandbox of its own (`sandbox`: own uid and cgroup), fresh kernel, per-cell timeout
+     and a whole-notebook budget; results arrive cell by cell, so nothing that ran is lost
+     (``timeout``, ``kernel_died``);
+  5. `verify` each test cell against the reference solution's checked values; test cells keep only
+     the grader's verdict, and hidden-test lines are redacted from every output;
+  6. nbgrader's LimitOutput, SaveAutoGrades and AssignLatePenalties into the one gradebook (written by
+     this process only); the release files, the student's files and timestamp.txt go to autograded/.
 Results: autograded/<student>/<assignment>/, the gradebook, and grades/<assignment>.csv with
-``student_id,score,max_score,status``. A failed submission has its status there, never a bare 0.
+``student_id,score,max_score,status`` then ``raw_score,late_penalty,timestamp,detail``.
+A failed submission has its status there, never a bare 0.
 """
 
+import copy
 import csv
+import fnmatch
 import hashlib
 import json
 import os
+import re
+import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,11 +39,19 @@ from pathlib import Path
 
 from ..homework import GRADING_ENV, STUDENT_ENV
 from . import sandbox
-from .verify import reference_records, verify
+from .verify import hidden_lines, public_outputs, reference_records, verify
 
 # Most severe first: the status shown when several apply.
-STATUSES = ("grading_error", "invalid_notebook", "missing_notebook", "kernel_died", "timeout", "tampered",
-            "missing_cells", "ok")
+STATUSES = ("grading_error", "invalid_student_id", "symlink", "too_large", "invalid_notebook", "missing_notebook",
+            "kernel_died", "timeout", "tampered", "missing_cells", "ok")
+NOT_GRADED = ("invalid_student_id", "symlink", "too_large", "invalid_notebook", "missing_notebook")
+
+# nbgrader's gradebook keeps ids in String(128); ids are folder names, so no "/" and no leading dot.
+STUDENT_ID = re.compile(r"[^\W_][\w.@+-]{0,127}")
+MAX_NOTEBOOK_BYTES = 20 * 1024**2
+MAX_ATTACHMENT_BYTES = 10 * 1024**2        # all attachments of one notebook together
+MAX_SUBMISSION_BYTES = 100 * 1024**2       # the whole submission folder
+KEPT_FILES = ("timestamp.txt", "submission_secret.txt")   # nbgrader's, not the student's own files
 
 
 class GradingError(RuntimeError):
@@ -43,11 +64,22 @@ class Outcome:
     score: float = None
     max_score: float = None
     statuses: set = field(default_factory=set)
-    detail: str = ""
+    details: dict = field(default_factory=dict)
+    raw_score: float = None
+    late_penalty: float = None
+    timestamp: object = None
 
     @property
     def status(self):
         return next((s for s in STATUSES if s in self.statuses), "ok")
+
+    @property
+    def detail(self):
+        return self.details.get(self.status, "")
+
+    def add(self, status, detail):
+        self.statuses.add(status)
+        self.details.setdefault(status, detail)
 
 
 def load_course(root="."):
@@ -71,8 +103,9 @@ def _sha(path):
 class Grader:
     """Grades one assignment; construct, then call `run(jobs)`."""
 
-    def __init__(self, assignment, *, root=".", timeout=30, log=print):
+    def __init__(self, assignment, *, root=".", timeout=30, budget=None, jobs=2, log=print):
         self.assignment, self.timeout, self.log = assignment, int(timeout), log
+        self.budget = float(budget) if budget else 20.0 * self.timeout   # seconds for a whole notebook
         self.coursedir, self.config = load_course(root)
         self.root = Path(self.coursedir.root)
         self.source_dir = self.root / self.coursedir.source_directory / assignment
@@ -84,6 +117,13 @@ class Grader:
         self.work.mkdir(parents=True, exist_ok=True)
         self.db_lock = threading.Lock()
         self.isolation = sandbox.level()
+        self.slots = None
+        if self.isolation == "bwrap-slots":           # fail loudly: no per-sandbox limits, no grading as root
+            if sandbox.cgroup_kind() is None:
+                raise sandbox.SandboxError("no writable cgroups (pids, memory, cpu) under /sys/fs/cgroup: each "
+                                           "sandbox needs its own limits (run as root on a machine with cgroups)")
+            self.slots = sandbox.Slots(max(jobs, 1 + len(self.notebooks)))
+        self._libraries, self._library_lock = {}, threading.Lock()
         self._references = {}
         self._reference_lock, self._reference_locks = threading.Lock(), {}
         self._templates = {}
@@ -146,7 +186,7 @@ class Grader:
             if cached.get("sha256") == digest and cached.get("student") == student:
                 return cached["records"]
         result = self.execute(nbformat.read(source, as_version=4), f"reference-{notebook}{tag}", notebook,
-                              student=student)
+                              student=student, budget=None)
         if result["status"] != "ok":
             raise GradingError(f"the reference solution {source} did not run cleanly in the sandbox: "
                                f"{result['status']} {result.get('detail', '')}")
@@ -163,62 +203,107 @@ class Grader:
 
     def allowed(self, notebook):
         """The dlcourse modules this notebook may use while grading, as its SOURCE notebook declares."""
-        from ..homework import declared_modules
+        from ..homework import allowed_modules, declared_modules
 
-        return declared_modules(self.templates(notebook)[0].metadata)
+        return allowed_modules(declared_modules(self.templates(notebook)[0].metadata))
 
-    def execute(self, nb, label, notebook, *, student=None):
-        """Run `nb` in a fresh sandbox; returns the executor's result dict (status, notebook, ...).
+    def library(self, notebook):
+        """The filtered copy of dlcourse the sandbox sees for this notebook (made once per run)."""
+        allowed = self.allowed(notebook)
+        with self._library_lock:
+            if allowed not in self._libraries:
+                tag = hashlib.sha256(",".join(allowed).encode()).hexdigest()[:12]
+                self._libraries[allowed] = sandbox.library_copy(allowed, self.work / f"library-{tag}" / "dlcourse")
+        return self._libraries[allowed]
 
+    def execute(self, nb, label, notebook, *, student=None, inputs=None, budget="default"):
+        """Run `nb` in a fresh sandbox; returns {"status", "detail", "timed_out", "budget_hit", "notebook"}.
+
+        The notebook reaches the executor through a pipe, never as a file in the sandbox. Results come
+        back cell by cell: when the sandbox has to be killed, every cell that ran keeps its outputs.
         student : the id the notebook's `dlcourse.homework.student_id()` sees (from the submission's
         folder, never from the notebook), for assignments with per-student variants.
+        inputs : a folder of files (release and student files) copied into the working folder
+        budget : seconds for the whole notebook (None: no budget, as for the reference solution)
         """
         import nbformat
 
-        scratch = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.work))
+        budget = self.budget if budget == "default" else budget
+        scratch = Path(tempfile.mkdtemp(prefix=f"{hashlib.sha256(label.encode()).hexdigest()[:16]}-", dir=self.work))
         try:
-            for extra in self.release_dir.glob("*") if self.release_dir.exists() else []:
-                if extra.is_file() and extra.suffix != ".ipynb":     # data files shipped with the assignment
-                    (scratch / extra.name).write_bytes(extra.read_bytes())
-            nbformat.write(nb, scratch / "submission.ipynb")
-            sandbox.prepare_scratch(scratch)
-            read_fd, write_fd = os.pipe()
-            argv = [sys.executable, "-m", "dlcourse.grading.execute", "submission.ipynb",
-                    "--timeout", str(self.timeout), "--result-fd", str(write_fd),
-                    "--allow", ",".join(self.allowed(notebook))]
-            cmd = sandbox.command(argv, scratch, limits=sandbox.Limits(cpu_seconds=4 * self.timeout + 120),
-                                  isolation=self.isolation)
-            chunks = []
-            reader = threading.Thread(target=lambda: chunks.append(_read_all(read_fd)), daemon=True)
-            reader.start()
-            with open(self.work / f"{label}.log", "wb") as log:
-                proc = subprocess.Popen(cmd, cwd=scratch, env=sandbox.environment({GRADING_ENV: "1", STUDENT_ENV: student or ""}),
-                                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                        pass_fds=(write_fd,), start_new_session=True)
-                os.close(write_fd)
-                try:
-                    proc.wait(timeout=self.wall_limit())
-                    killed = False
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, 9)
-                    proc.wait()
-                    killed = True
-            reader.join(timeout=30)
-            payload = chunks[0] if chunks else b""
-            if killed:
-                return {"status": "timeout", "detail": f"stopped after {self.wall_limit()} s in all",
-                        "timed_out": [], "notebook": None}
-            try:
-                return json.loads(payload)
-            except ValueError:
-                return {"status": "kernel_died", "timed_out": [], "notebook": None,
-                        "detail": f"the notebook's process ended without a result (exit code {proc.returncode})"}
+            input_dir = scratch / "input"
+            if inputs is not None:
+                shutil.copytree(inputs, input_dir, symlinks=True,          # never a notebook: it may hold tests
+                                ignore=shutil.ignore_patterns("*.ipynb", *KEPT_FILES))
+            sandbox.prepare_inputs(input_dir)
+            argv = [sys.executable, sandbox.EXECUTOR_IN_SANDBOX if self.isolation != "rlimits-only"
+                    else str(sandbox.EXECUTOR), "--timeout", str(self.timeout), "--allow",
+                    ",".join(self.allowed(notebook))]
+            if budget is not None:
+                argv += ["--budget", str(budget)]
+            if self.isolation == "rlimits-only":
+                argv += ["--input", str(input_dir)]
+            else:
+                argv += ["--input", sandbox.INPUT]
+            wall = (budget if budget is not None else 60.0 * self.timeout) + self.timeout + 60
+            limits = sandbox.Limits(cpu_seconds=int(wall) + 60)
+            with (self.slots.acquire() if self.slots else _no_slot()) as slot:
+                result, killed = self._run_sandbox(argv, input_dir, limits, slot, notebook, student, wall, label,
+                                                   nbformat.writes(nb).encode())
         finally:
             _remove(scratch)
+        executed = copy.deepcopy(nb)
+        final = {}
+        for record in result:
+            if "final" in record:
+                final = record["final"]
+            elif isinstance(record.get("cell"), int) and 0 <= record["cell"] < len(executed.cells):
+                cell = executed.cells[record["cell"]]
+                if cell.cell_type == "code":
+                    cell.outputs = [nbformat.from_dict(o) for o in record.get("outputs", [])]
+                    cell.execution_count = record.get("execution_count")
+        out = {"status": "ok", "detail": "", "timed_out": [], "budget_hit": False, **final, "notebook": executed}
+        if killed:
+            out.update(status="timeout", detail=f"stopped after {wall:g} s in all; the cells that ran keep their results")
+        elif not final:
+            out.update(status="kernel_died",
+                       detail="the notebook's process ended without a result; the cells that ran keep their results")
+        return out
 
-    def wall_limit(self):
-        """Hard limit for one submission, all cells together."""
-        return 4 * self.timeout + 60
+    def _run_sandbox(self, argv, input_dir, limits, slot, notebook, student, wall, label, payload):
+        read_fd, write_fd = os.pipe()
+        nb_read, nb_write = os.pipe()
+        argv = argv + ["--result-fd", str(write_fd), "--notebook-fd", str(nb_read)]
+        cmd = sandbox.command(argv, input_dir, limits=limits, isolation=self.isolation, slot=slot,
+                              library=self.library(notebook))
+        chunks = []
+        reader = threading.Thread(target=lambda: chunks.append(_read_all(read_fd)), daemon=True)
+        reader.start()
+        env = sandbox.environment({GRADING_ENV: "1", STUDENT_ENV: student or ""})
+        killed = False
+        with open(self.work / f"{hashlib.sha256(label.encode()).hexdigest()[:16]}.log", "wb") as log:
+            proc = subprocess.Popen(cmd, cwd=input_dir, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, pass_fds=(write_fd, nb_read), start_new_session=True)
+            os.close(write_fd)
+            os.close(nb_read)
+            writer = threading.Thread(target=_write_all, args=(nb_write, payload), daemon=True)
+            writer.start()
+            try:
+                proc.wait(timeout=wall)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+                killed = True
+        reader.join(timeout=30)
+        records = []
+        for line in (chunks[0] if chunks else b"").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:          # a line cut off by the kill
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records, killed
 
     # --- one submission ---------------------------------------------------------------------------
 
@@ -226,59 +311,158 @@ class Grader:
         return {"nbgrader": {"notebook": notebook, "assignment": self.assignment, "student": student,
                              "db_url": self.coursedir.db_url}}
 
+    def submission_folder(self, student):
+        return self.root / self.coursedir.submitted_directory / student / self.assignment
+
+    def check_submission(self, student, outcome):
+        """Refuse odd ids, links and special files, oversized folders; False when it cannot be graded."""
+        if not STUDENT_ID.fullmatch(student):
+            outcome.add("invalid_student_id", "a student id is 1–128 letters, digits or . @ + - _, starting with a "
+                                              "letter or digit")
+            return False
+        top = self.root / self.coursedir.submitted_directory / student
+        for path in (top, top / self.assignment):
+            if path.is_symlink() or not path.is_dir():
+                outcome.add("symlink", f"{path.name} is a link or not a folder: submissions must be plain files")
+                return False
+        total = 0
+        for dirpath, dirnames, filenames in os.walk(top / self.assignment, followlinks=False):
+            for name in dirnames + filenames:
+                st = os.lstat(os.path.join(dirpath, name))
+                rel = os.path.relpath(os.path.join(dirpath, name), top / self.assignment)
+                if stat.S_ISLNK(st.st_mode) or not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                    outcome.add("symlink", f"{rel} is a link or a special file: submissions must be plain files")
+                    return False
+                total += st.st_size if stat.S_ISREG(st.st_mode) else 0
+        if total > MAX_SUBMISSION_BYTES:
+            outcome.add("too_large", f"the submission holds {total / 1024**2:.0f} MB "
+                                     f"(at most {MAX_SUBMISSION_BYTES // 1024**2} MB)")
+            return False
+        return True
+
+    def timestamp(self, student):
+        """The submission time from timestamp.txt (written by `nbgrader collect`), or None."""
+        from nbgrader.utils import parse_utc
+
+        path = self.submission_folder(student) / "timestamp.txt"
+        if not path.exists():
+            return None
+        text = path.read_text(errors="replace").strip()
+        if not text:
+            return None
+        try:
+            return parse_utc(text)
+        except (ValueError, OverflowError):
+            return None
+
+    def inputs(self, student, folder):
+        """A folder with the files the notebooks may read, as stock nbgrader provides them: the student's
+        own files, then the release's files (subfolders included) over them; never notebooks."""
+        dest = Path(tempfile.mkdtemp(prefix="inputs-", dir=self.work))
+        ignore = list(self.coursedir.ignore) + ["*.ipynb"]
+
+        def skip(rel):
+            return any(fnmatch.fnmatch(part, pat) for part in Path(rel).parts for pat in ignore)
+
+        sources = [(folder, KEPT_FILES)] if folder is not None else []
+        if self.release_dir.exists():
+            sources.append((self.release_dir, ()))
+        for src, excluded in sources:
+            for path in sorted(src.rglob("*")):
+                rel = path.relative_to(src)
+                if path.is_symlink() or not path.is_file() or skip(rel) or str(rel) in excluded:
+                    continue
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest / rel)
+        return dest
+
     def grade_student(self, student):
         from nbgrader.api import Gradebook
 
         outcome = Outcome(student)
-        folder = self.root / self.coursedir.submitted_directory / student / self.assignment
+        if not self.check_submission(student, outcome):
+            outcome.max_score = self.max_score()
+            return outcome
+        folder = self.submission_folder(student)
+        outcome.timestamp = self.timestamp(student)
         with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             gb.update_or_create_student(student)
-            gb.update_or_create_submission(self.assignment, student)
+            if outcome.timestamp is not None:
+                gb.update_or_create_submission(self.assignment, student, timestamp=outcome.timestamp)
+            else:
+                gb.update_or_create_submission(self.assignment, student)
         out_dir = self.root / self.coursedir.autograded_directory / student / self.assignment
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for notebook in self.notebooks:
-            self.grade_notebook(folder / f"{notebook}.ipynb", notebook, student, out_dir, outcome)
+        if out_dir.is_symlink() or out_dir.exists():
+            _remove(out_dir)
+        out_dir.mkdir(parents=True)
+        inputs = self.inputs(student, folder)
+        try:
+            too_large = [n for n in self.notebooks if (folder / f"{n}.ipynb").exists()
+                         and (folder / f"{n}.ipynb").stat().st_size > MAX_NOTEBOOK_BYTES]
+            if too_large:
+                outcome.add("too_large", f"{too_large[0]}.ipynb is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB: "
+                                         "remove large outputs or attachments and resubmit")
+            else:
+                for notebook in self.notebooks:
+                    self.grade_notebook(folder / f"{notebook}.ipynb", notebook, student, out_dir, outcome, inputs)
+            for path in sorted(inputs.rglob("*")):            # autograded/ as stock leaves it: the other files
+                if path.is_file():
+                    (out_dir / path.relative_to(inputs)).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, out_dir / path.relative_to(inputs))
+            if (folder / "timestamp.txt").exists() and not (folder / "timestamp.txt").is_symlink():
+                shutil.copyfile(folder / "timestamp.txt", out_dir / "timestamp.txt")
+        finally:
+            _remove(inputs)
         with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             sub = gb.find_submission(self.assignment, student)
             outcome.max_score = float(sub.max_score)
-            graded = outcome.status not in ("invalid_notebook", "missing_notebook")
-            outcome.score = float(sub.score) if graded else None
+            if not (outcome.statuses & set(NOT_GRADED)):
+                outcome.score = float(sub.score)
+                outcome.raw_score = float(sub.score) + float(sub.late_submission_penalty or 0)
+                outcome.late_penalty = float(sub.late_submission_penalty or 0)
         return outcome
 
-    def grade_notebook(self, path, notebook, student, out_dir, outcome):
+    def max_score(self):
+        from nbgrader.api import Gradebook
+
+        with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            return float(gb.find_assignment(self.assignment).max_score)
+
+    def grade_notebook(self, path, notebook, student, out_dir, outcome, inputs):
         import nbformat
 
         from .metadata import restore_metadata, restore_missing_cells
 
         if not path.exists():
-            outcome.statuses.add("missing_notebook")
-            outcome.detail = f"{path.name} was not submitted"
+            outcome.add("missing_notebook", f"{path.name} was not submitted")
             return
         try:
             nb = nbformat.read(path, as_version=4)
             nbformat.validate(nb)
         except Exception as exc:  # any unreadable file: JSON, schema, encoding
-            outcome.statuses.add("invalid_notebook")
-            outcome.detail = f"{path.name} is not a valid notebook ({type(exc).__name__})"
+            outcome.add("invalid_notebook", f"{path.name} is not a valid notebook ({type(exc).__name__})")
+            return
+        attachments = sum(len(json.dumps(c.get("attachments", {}))) for c in nb.cells)
+        if attachments > MAX_ATTACHMENT_BYTES:
+            outcome.add("too_large", f"{path.name}: attachments of {attachments / 1024**2:.0f} MB "
+                                     f"(at most {MAX_ATTACHMENT_BYTES // 1024**2} MB): make images smaller and resubmit")
             return
         source, release = self.templates(notebook)
         if restore_metadata(nb, source, release):
-            outcome.statuses.add("tampered")
-            outcome.detail = "nbgrader metadata was changed or removed and has been restored"
+            outcome.add("tampered", "nbgrader metadata was changed or removed and has been restored")
         missing = restore_missing_cells(nb, release)
         if missing:
-            outcome.statuses.add("missing_cells")
-            outcome.detail = outcome.detail or f"restored deleted cells: {', '.join(missing)}"
+            outcome.add("missing_cells", f"restored deleted cells: {', '.join(missing)}")
         resources = self.resources(notebook, student)
         with self.db_lock:
             nb = self.sanitize(nb, resources)
-        result = self.execute(nb, f"{student}-{notebook}", notebook, student=student)
+        result = self.execute(nb, f"{student}-{notebook}", notebook, student=student, inputs=inputs)
         if result["status"] in ("kernel_died", "timeout", "grading_error"):
-            outcome.statuses.add(result["status"])
-            outcome.detail = result.get("detail") or result["status"]
-        executed = nbformat.from_dict(result["notebook"]) if result.get("notebook") else nb
+            outcome.add(result["status"], result.get("detail") or result["status"])
+        executed = result["notebook"]
         verify(executed, self.reference(notebook, student), timed_out=result.get("timed_out", ()),
                kernel_died=result["status"] == "kernel_died")
+        public_outputs(executed, hidden_lines(source))
         with self.db_lock:
             executed = self.save(executed, resources)
         nbformat.write(executed, out_dir / f"{notebook}.ipynb")
@@ -297,17 +481,46 @@ class Grader:
         return nb
 
     def save(self, nb, resources):
-        from nbgrader.preprocessors import LimitOutput, SaveAutoGrades
+        from nbgrader.preprocessors import AssignLatePenalties, LimitOutput, SaveAutoGrades
 
-        for pp in (LimitOutput, SaveAutoGrades):
+        for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
             nb, resources = pp(config=self.config).preprocess(nb, resources)
         return nb
+
+    # --- due dates ----------------------------------------------------------------------------------
+
+    def due_date(self):
+        """The due date from nbgrader_config.py's ``c.DlcourseGrading.due_dates`` (None: no due date)."""
+        from nbgrader.utils import parse_utc
+
+        due = self.config.get("DlcourseGrading", {}).get("due_dates", {}).get(self.assignment)
+        return parse_utc(due) if due else None
+
+    def sync_due_date(self):
+        """Write the configured due date into the gradebook, where nbgrader reads it (late penalties,
+        formgrader, export); a due date set with `nbgrader db assignment add --duedate` is kept when the
+        config names none."""
+        from nbgrader.api import Gradebook
+
+        due = self.due_date()
+        if due is None:
+            return
+        with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            gb.update_or_create_assignment(self.assignment, duedate=due)
 
     # --- all submissions --------------------------------------------------------------------------
 
     def students(self):
+        """Every entry of submitted/ that holds this assignment (links included: they get a status)."""
         submitted = self.root / self.coursedir.submitted_directory
-        return sorted(p.parent.name for p in submitted.glob(f"*/{self.assignment}") if p.is_dir())
+        if not submitted.is_dir():
+            return []
+        names = []
+        for entry in sorted(os.listdir(submitted)):
+            path = submitted / entry
+            if path.is_symlink() or os.path.lexists(path / self.assignment):
+                names.append(entry)
+        return names
 
     def run(self, jobs=2, progress=True):
         """Grade every submission with `jobs` workers; write the CSV; returns the outcomes."""
@@ -315,7 +528,8 @@ class Grader:
 
         students = self.students()
         self.log(f"grading {self.assignment}: {len(students)} submissions, {jobs} workers, "
-                 f"per-cell timeout {self.timeout} s, isolation: {self.isolation}")
+                 f"per-cell timeout {self.timeout} s, notebook budget {self.budget:g} s, isolation: {self.isolation}"
+                 + (f" (uid and {sandbox.cgroup_kind()} cgroup per sandbox)" if self.slots else ""))
         if self.isolation == "rlimits-only":
             self.log("WARNING: bubblewrap (bwrap) is not available: student code can read the course folder. "
                      "Install it: sudo apt-get install bubblewrap")
@@ -325,6 +539,7 @@ class Grader:
                       for n in self.notebooks]
             for job in [setup.submit(self.sync_gradebook), *checks]:
                 job.result()
+        self.sync_due_date()
         outcomes = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool, \
                 tqdm(total=len(students), desc=f"grading {self.assignment}", unit="sub", disable=not progress,
@@ -336,8 +551,8 @@ class Grader:
                     outcomes[student] = future.result()
                 except Exception as exc:  # a bug or a broken set-up: reported, and the exit code says so
                     outcomes[student] = Outcome(student, statuses={"grading_error"},
-                                                detail=f"{type(exc).__name__}: {exc}")
-                bar.set_postfix_str(f"{student}: {outcomes[student].status}")
+                                                details={"grading_error": f"{type(exc).__name__}: {exc}"})
+                bar.set_postfix_str(f"{_shown(student)}: {outcomes[student].status}")
                 bar.update()
         ordered = [outcomes[s] for s in students]
         self.write_csv(ordered)
@@ -347,13 +562,34 @@ class Grader:
         grades = self.root / "grades"
         grades.mkdir(exist_ok=True)
         path = grades / f"{self.assignment}.csv"
+
+        def number(x):
+            return "" if x is None else f"{x:g}"
+
         with open(path, "w", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["student_id", "score", "max_score", "status"])
+            writer.writerow(["student_id", "score", "max_score", "status", "raw_score", "late_penalty", "timestamp",
+                             "detail"])
             for o in outcomes:
-                writer.writerow([o.student_id, "" if o.score is None else f"{o.score:g}",
-                                 "" if o.max_score is None else f"{o.max_score:g}", o.status])
+                writer.writerow([_shown(o.student_id), number(o.score), number(o.max_score), o.status,
+                                 number(o.raw_score), number(o.late_penalty),
+                                 "" if o.timestamp is None else o.timestamp.isoformat(), o.detail])
         return path
+
+
+def _shown(student):
+    """A student id as printed: odd characters escaped, long ids shortened, no spreadsheet formulas."""
+    text = student.encode("unicode_escape").decode("ascii")
+    text = text if len(text) <= 80 else text[:60] + f"…({len(student)} characters)"
+    return "'" + text if text[:1] in "=+-@" else text
+
+
+class _no_slot:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
 
 
 def _read_all(fd):
@@ -361,23 +597,33 @@ def _read_all(fd):
         return f.read()
 
 
-def _remove(path):
-    import shutil
+def _write_all(fd, payload):
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+    except (BrokenPipeError, OSError):      # the executor died before reading it all
+        pass
 
+
+def _remove(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-def grade(assignment, *, jobs=2, timeout=30, root=".", progress=True):
+def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=True):
     """Grade `assignment`; returns (outcomes, csv path)."""
     started = time.perf_counter()
-    grader = Grader(assignment, root=root, timeout=timeout, log=lambda m: print(m, file=sys.stderr))
+    try:
+        grader = Grader(assignment, root=root, timeout=timeout, budget=budget, jobs=jobs,
+                        log=lambda m: print(m, file=sys.stderr))
+    except sandbox.SandboxError as exc:
+        raise GradingError(str(exc)) from exc
     outcomes = grader.run(jobs=jobs, progress=progress)
     counts = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     for o in outcomes:
         if o.status != "ok":
-            print(f"  {o.student_id}: {o.status} — {o.detail}", file=sys.stderr)
+            print(f"  {_shown(o.student_id)}: {o.status} — {o.detail}", file=sys.stderr)
     print(f"graded {len(outcomes)} submissions in {time.perf_counter() - started:.1f} s: "
           + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())), file=sys.stderr)
     return outcomes, grader.root / "grades" / f"{assignment}.csv"

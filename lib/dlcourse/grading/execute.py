@@ -1,18 +1,29 @@
-"""Runs inside the sandbox: execute one notebook in a fresh kernel and report on fd 3.
+"""Runs inside the sandbox: execute one notebook in a fresh kernel and report cell by cell.
 
-    python -m dlcourse.grading.execute NOTEBOOK --timeout SECONDS --result-fd FD
+    python execute.py --notebook-fd FD --result-fd FD --timeout SECONDS [--budget SECONDS] [--input DIR]
 
-The result (the executed notebook and a status) goes to the file descriptor
-given by --result-fd, which the kernel does not inherit, so student code cannot forge it. Before any student
-cell, a harness cell makes every dlcourse module unimportable except the allow-list
-(`dlcourse.homework.allowed_modules`, passed with --allow): it fails closed, so a module added
-to dlcourse later is blocked without editing any list. The harness is removed from the result.
+The notebook arrives on a pipe (--notebook-fd), never as a file the kernel could read: it holds the
+hidden tests. The first thing this process does is to make itself non-dumpable, so the kernel
+(same uid) cannot read its memory, its file descriptors or its environment through /proc or ptrace.
+Results go to --result-fd, which the kernel does not inherit, so student code cannot forge them:
+one JSON line per executed cell (its outputs, as soon as the cell ends, so that nothing already
+obtained is lost if the sandbox is killed later), then a final line with the status.
+
+Timeouts as nbgrader does them: a cell that runs longer than --timeout is interrupted, gets an
+error, and execution goes on. --budget bounds the whole notebook: when it is spent, the remaining
+cells do not run (status ``timeout``, stated in the detail) and the cells that ran keep their results.
+
+Before any student cell, a harness cell makes every dlcourse module unimportable except the
+allow-list (passed with --allow), with a clear message; the sandbox's copy of dlcourse holds only
+those modules anyway (fail closed). The harness is not reported.
 """
 
 import argparse
 import json
 import os
+import shutil
 import sys
+import time
 
 HARNESS = '''
 import os as _os, sys as _sys, importlib.abc as _abc
@@ -33,6 +44,17 @@ for _name in [m for m in _sys.modules if not _allowed(m)]:
 del _os, _sys, _abc, _OnlyAllowedModules
 '''
 
+MAX_CELL_OUTPUT = 8 * 1024**2      # bytes of JSON per cell; larger outputs are replaced by a note
+
+
+def non_dumpable():
+    """prctl(PR_SET_DUMPABLE, 0): /proc/<pid>/{mem,fd,environ,maps} become root's, ptrace is refused."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(4, 0, 0, 0, 0) != 0:          # PR_SET_DUMPABLE = 4
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
 
 def skip_slow_optional_imports():
     """jsonschema imports `rfc3987_syntax` when installed, which builds a grammar for 1.4 s at import;
@@ -40,7 +62,24 @@ def skip_slow_optional_imports():
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def run(path, timeout, allowed=()):
+def copy_inputs(src, dest="."):
+    """The submission's files (read-only at `src`) into the working folder, as regular files."""
+    for entry in sorted(os.listdir(src)):
+        s, d = os.path.join(src, entry), os.path.join(dest, entry)
+        if os.path.islink(s):
+            continue
+        if os.path.isdir(s):
+            shutil.copytree(s, d, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(s, d)
+
+
+def run(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None):
+    """Execute `nb` (a NotebookNode); `emit(record)` is called after every cell. Returns the final record.
+
+    record per cell: {"cell": index, "execution_count": n, "outputs": [...], "timed_out": bool}
+    final: {"status": ..., "detail": ..., "timed_out": [cell ids], "budget_hit": bool}
+    """
     skip_slow_optional_imports()
     import nbclient
     import nbformat
@@ -48,15 +87,34 @@ def run(path, timeout, allowed=()):
 
     from dlcourse.homework import ALLOWED_ENV, allowed_modules
 
-    nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(HARNESS.format(allowed=allowed_modules(allowed), env=ALLOWED_ENV)))
     status, detail = "ok", ""
-    timed_out = []
+    timed_out, skipped = [], []
+    started = time.monotonic()
+    harness_failed = []
 
     class Client(nbclient.NotebookClient):
         async def _async_handle_timeout(self, timeout, cell=None):   # note the cell, then interrupt
             timed_out.append(cell.get("id") if cell is not None else None)
             return await super()._async_handle_timeout(timeout, cell)
+
+        async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+            if budget is not None and time.monotonic() - started > budget and cell.cell_type == "code":
+                skipped.append(cell_index)
+                return cell
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            if cell_index == 0:
+                if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                    harness_failed.append(True)
+                return cell
+            if cell.cell_type == "code":
+                outputs = cell.get("outputs", [])
+                if len(json.dumps(outputs)) > MAX_CELL_OUTPUT:
+                    outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                      text=f"[output removed: more than {MAX_CELL_OUTPUT} bytes]\n")]
+                emit({"cell": cell_index - 1, "execution_count": cell.get("execution_count"), "outputs": outputs,
+                      "timed_out": cell.get("id") in timed_out})
+            return cell
 
     client = Client(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                     interrupt_on_timeout=True, record_timing=False, shutdown_kernel="immediate",
@@ -72,25 +130,45 @@ def run(path, timeout, allowed=()):
         status = "timeout"
     except Exception as exc:  # anything else is a failure of the run, reported, never hidden
         status, detail = "kernel_died", f"{type(exc).__name__}: {exc}"
+    if skipped and status == "ok":
+        status, detail = "timeout", (f"the notebook budget of {budget} s was spent: {len(skipped)} cell(s) did not "
+                                     f"run; the cells that ran keep their results")
     if timed_out and status == "ok":
         status, detail = "timeout", f"{len(timed_out)} cell(s) ran longer than {timeout} s and were interrupted"
-    harness = nb.cells.pop(0)
-    if any(o.get("output_type") == "error" for o in harness.get("outputs", [])):
+    if harness_failed:
         status, detail = "grading_error", "the grading harness failed to start"
-    return {"status": status, "detail": detail, "timed_out": timed_out, "notebook": nb}
+    return {"status": status, "detail": detail, "timed_out": timed_out, "budget_hit": bool(skipped)}
 
 
 def main(argv=None):
+    non_dumpable()
     parser = argparse.ArgumentParser()
-    parser.add_argument("notebook")
-    parser.add_argument("--timeout", type=int, default=30)
+    parser.add_argument("--notebook-fd", type=int, required=True)
     parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--timeout", type=int, default=30)
+    parser.add_argument("--budget", type=float, default=None, help="seconds for the whole notebook")
+    parser.add_argument("--input", default=None, help="a folder whose files are copied into the working folder")
     parser.add_argument("--allow", default="", help="comma-separated dlcourse modules the assignment declares")
     args = parser.parse_args(argv)
     os.set_inheritable(args.result_fd, False)        # never passed on to the kernel
-    result = run(args.notebook, args.timeout, [m for m in args.allow.split(",") if m])
-    with os.fdopen(args.result_fd, "w") as out:
-        json.dump(result, out)
+    with os.fdopen(args.notebook_fd, "rb") as f:
+        text = f.read()
+    skip_slow_optional_imports()
+    import nbformat
+
+    nb = nbformat.reads(text.decode("utf-8"), as_version=4)
+    del text
+    if args.input:
+        copy_inputs(args.input)
+    out = os.fdopen(args.result_fd, "w")
+
+    def emit(record):
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+
+    result = run(nb, args.timeout, [m for m in args.allow.split(",") if m], budget=args.budget, emit=emit)
+    emit({"final": result})
+    out.close()
     return 0
 
 

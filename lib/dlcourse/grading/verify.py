@@ -100,4 +100,90 @@ def verify(nb, reference, *, timed_out=(), kernel_died=False):
     return verdicts
 
 
-__all__ = ["verify", "records", "reference_records", "matches", "is_test"]
+
+
+# --- what students may see of an executed notebook ------------------------------------------------------
+
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+REDACTED = "[a line of a hidden test was removed]"
+MIN_HIDDEN_LINE = 6          # shorter lines ("pass", ")") tell nothing and would redact everything
+MAX_MESSAGE = 300
+
+
+def hidden_lines(source_nb):
+    """The stripped lines of every hidden-test block of a SOURCE notebook (long enough to matter)."""
+    lines, hidden = set(), False
+    for cell in source_nb.cells:
+        for line in cell.get("source", "").splitlines():
+            text = line.strip()
+            if text.startswith(BEGIN_HIDDEN):
+                hidden = True
+            elif text.startswith(END_HIDDEN):
+                hidden = False
+            elif hidden and len(text) >= MIN_HIDDEN_LINE:
+                lines.add(text)
+        hidden = False
+    return frozenset(lines)
+
+
+def redact(text, hidden):
+    """`text` with every line that quotes a hidden-test line replaced by a note."""
+    if not hidden or not isinstance(text, str):
+        return text
+    out = []
+    for line in text.split("\n"):
+        squeezed = line.strip()
+        out.append(REDACTED if any(h in squeezed for h in hidden) else line)
+    return "\n".join(out)
+
+
+def _redact_output(out, hidden):
+    if out.get("output_type") == "stream":
+        out["text"] = redact("".join(out.get("text", "")), hidden)
+    elif out.get("output_type") == "error":
+        out["evalue"] = redact(str(out.get("evalue", "")), hidden)
+        out["traceback"] = [redact(t, hidden) for t in out.get("traceback", [])]
+    else:
+        for mime, value in list(out.get("data", {}).items()):
+            if mime.startswith("text/") or mime.endswith("json"):
+                text = "".join(value) if isinstance(value, list) else value
+                if isinstance(text, str):
+                    out["data"][mime] = redact(text, hidden)
+    return out
+
+
+def verdict(cell):
+    """A failed test cell's message as the grader states it: one line, hidden lines redacted, bounded."""
+    error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+    if error is None:
+        return None
+    message = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".strip().splitlines() or ["failed"]
+    return message[0][:MAX_MESSAGE]
+
+
+def public_outputs(nb, hidden):
+    """In place: every test cell keeps only the grader's verdict (an error when it failed, nothing when it
+    passed) — whatever student code printed while the test ran (hooks, patched display, tracebacks) is
+    gone; every other output has the lines that quote hidden tests redacted. Scores are unchanged:
+    a failing test cell still has exactly one error output."""
+    import nbformat
+
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        if is_test(cell):
+            message = verdict(cell)
+            if message is None:
+                cell.outputs = []
+            else:
+                ename, _, evalue = message.partition(": ")
+                evalue = redact(evalue, hidden)
+                cell.outputs = [nbformat.from_dict({"output_type": "error", "ename": redact(ename, hidden)[:80],
+                                                    "evalue": evalue, "traceback": [f"{ename}: {evalue}"]})]
+        else:
+            cell.outputs = [_redact_output(o, hidden) for o in cell.get("outputs", [])]
+    return nb
+
+
+__all__ = ["verify", "records", "reference_records", "matches", "is_test", "hidden_lines", "redact", "public_outputs",
+           "verdict"]
