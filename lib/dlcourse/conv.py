@@ -125,9 +125,15 @@ def conv2d(x, W, b=None, *, padding=0, stride=1):
     """A convolutional layer, vectorized: the same numbers as `conv2d_loops`, computed as one matmul."""
     x, W, single, p, s = _check_conv(x, W, padding, stride)
     b = _bias(b, W.shape[0])
-    windows = _windows(_pad(x, p), W.shape[2], s)                 # (n, C, H_out, W_out, k, k)
-    S = np.tensordot(windows, W, axes=([1, 4, 5], [1, 2, 3]))     # (n, H_out, W_out, C_out)
-    S = S.transpose(0, 3, 1, 2) + b[:, None, None]                # (n, C_out, H_out, W_out)
+    C_out, C, k, _ = W.shape
+    windows = _windows(_pad(x, p), k, s)                          # (n, C, H_out, W_out, k, k)
+    n, _, H_out, W_out = windows.shape[:4]
+    # im2col: one column of C·k·k numbers per output position, laid out so that the matmul
+    # already gives (n, C_out, positions) and no transpose of the (large) output is needed
+    columns = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, C * k * k, H_out * W_out)
+    S = np.matmul(W.reshape(C_out, C * k * k), columns)           # (n, C_out, H_out·W_out)
+    S += b[:, None]
+    S = S.reshape(n, C_out, H_out, W_out)
     return S[0] if single else S
 
 
