@@ -89,8 +89,19 @@ class Person:
         return self.http.get(f"{self.base}/hub/api/user", timeout=10).status_code == 200
 
     def open(self, owner, page="lab"):
-        """Load a server's page once (JupyterHub's OAuth hand-shake); returns the status code."""
-        return self.http.get(f"{self.base}/user/{owner}/{page}", timeout=60).status_code
+        """Load a server's page once (JupyterHub's OAuth hand-shake); returns the status code.
+
+        Someone else's server first shows the hub's "Authorize access" page: the person clicks Authorize.
+        """
+        import re
+
+        r = self.http.get(f"{self.base}/user/{owner}/{page}", timeout=60)
+        if r.status_code == 200 and "/hub/api/oauth2/authorize" in r.url:
+            fields = re.findall(r'<input type="hidden" name="(_xsrf|scopes)" value="([^"]*)"', r.text)
+            assert fields, r.text[-2000:]
+            r = self.http.post(r.url, data=[(k, v.replace("&#34;", '"').replace("&amp;", "&")) for k, v in fields],
+                               timeout=60)
+        return r.status_code
 
     def api(self, method, owner, path, **kwargs):
         headers = {"X-XSRFToken": self._xsrf(f"/user/{owner}/") or ""}
@@ -135,7 +146,7 @@ class Person:
             "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
             "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
                         "allow_stdin": False, "stop_on_error": True}}))
-        out, error, deadline = [], None, time.time() + timeout
+        out, error, replied, idle, deadline = [], None, False, False, time.time() + timeout
         try:
             while time.time() < deadline:
                 raw = await asyncio.wait_for(ws.read_message(), timeout=max(deadline - time.time(), 1))
@@ -150,6 +161,10 @@ class Person:
                 elif kind == "error":
                     error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
                 elif kind == "execute_reply":
+                    replied = True
+                elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                    idle = True                     # on iopub: every output of the request came before it
+                if replied and idle:
                     return "".join(out), error
             raise AssertionError(f"no reply from {owner}'s kernel in {timeout} s; output so far: {''.join(out)[-2000:]}")
         finally:
