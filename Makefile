@@ -8,18 +8,42 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Debian packages the tests and lectures need (installed by `make test` when run as root with apt).
 APT_PACKAGES := dataset-fashion-mnist bubblewrap chromium
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Every package pinned (make lock refreshes it each semester; a test fails when it is stale).
+LOCK := requirements.lock
+# PyTorch: the CPU build unless asked otherwise (`make test TORCH=cuda` on a GPU hub takes PyPI's CUDA build).
+# PyTorch's CPU wheel index is named only when it answers within 3 s, so a machine that cannot reach it
+# (a firewalled lab, CI here) installs at normal speed from what it has (PyPI, a local wheel).
+TORCH ?= cpu
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+TORCH_INDEX_REACHABLE = $(shell curl -s -m 3 -o /dev/null $(TORCH_CPU_INDEX)/ && echo yes)
+TORCH_FLAGS = $(if $(filter cpu,$(TORCH)),$(if $(TORCH_INDEX_REACHABLE),--extra-index-url $(TORCH_CPU_INDEX),),)
+PIP_INSTALL = $(PY) -m pip install --quiet -c $(LOCK) $(TORCH_FLAGS)
 
-.PHONY: lab test venv system-deps benchmark site slides clean-runtime
+.PHONY: lab test venv system-deps benchmark site slides clean-runtime lock torch-source
 
 venv: $(STAMP)
 
 CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[course,hub,test]'
+	@$(MAKE) --no-print-directory torch-source
+	$(PIP_INSTALL) -e '.[course,hub,test]'
 	@touch $(STAMP)
+
+# Where PyTorch comes from (printed by every install).
+torch-source:
+	@if [ "$(TORCH)" != cpu ]; then echo "PyTorch: TORCH=$(TORCH): the build on PyPI (CUDA on Linux)"; \
+	elif [ -n "$(TORCH_INDEX_REACHABLE)" ]; then echo "PyTorch: CPU build from $(TORCH_CPU_INDEX)"; \
+	else echo "PyTorch: $(TORCH_CPU_INDEX) is unreachable from here; installing torch from PyPI or a local wheel" \
+	  "(on Linux without a local CPU wheel that is the large CUDA build)"; fi
+
+# Refresh requirements.lock from pyproject.toml (each semester, or after changing a dependency).
+lock: $(STAMP)
+	@mkdir -p build
+	$(PY) -m pip install --dry-run --ignore-installed --quiet --report build/lock.json $(TORCH_FLAGS) -e '.[course,hub,test]'
+	$(PY) -m dlcourse.lock write build/lock.json
 
 # JupyterHub's proxy, from the npm registry (for the hub test and deploy/jupyterhub).
 $(CHP):
@@ -50,6 +74,8 @@ slides: $(STAMP) $(SLIDE_ASSETS)
 	timeout 900 $(PY) -m dlcourse.site --slides --assets $(VENV)/node/node_modules --out build/slides
 
 test: $(STAMP) $(CHP) $(SLIDE_ASSETS) system-deps
+	$(VENV)/bin/ruff check lib tests benchmarks
+	$(PY) -m dlcourse.lock check
 	$(PY) -m pytest
 
 benchmark: $(STAMP)
