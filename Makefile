@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Debian packages the tests and lectures need (installed by `make test` when run as root with apt).
-APT_PACKAGES := dataset-fashion-mnist bubblewrap chromium
+APT_PACKAGES := dataset-fashion-mnist bubblewrap chromium git python3
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Every package pinned (make lock refreshes it each semester; a test fails when it is stale).
 LOCK := requirements.lock
@@ -85,6 +85,17 @@ benchmark: $(STAMP)
 
 site: $(STAMP) $(SLIDE_ASSETS)
 	timeout 900 $(PY) -m dlcourse.site --assets $(VENV)/node/node_modules --lectures lectures --out build/site
+
+# Course hub (as root): accounts from the roster and the nbgrader exchange. make hub-accounts ROSTER=roster.csv
+ROSTER ?= roster.csv
+HUB_HOMES ?= /home
+HUB_PASSWORDS ?= /root/course-passwords.csv
+HUB_EXCHANGE ?= /srv/nbgrader/exchange
+HUB_INSTRUCTOR ?= $(shell awk -F, 'NR>1 && $$2=="instructor" {print $$1; exit}' $(ROSTER) 2>/dev/null)
+.PHONY: hub-accounts
+hub-accounts: $(STAMP)
+	$(PY) deploy/jupyterhub/course_setup.py accounts $(ROSTER) --homes $(HUB_HOMES) --passwords $(HUB_PASSWORDS)
+	$(PY) deploy/jupyterhub/course_setup.py exchange --root $(HUB_EXCHANGE) --owner $(HUB_INSTRUCTOR)
 
 clean-runtime:
 	rm -rf build submitted autograded feedback grades gradebook.db
