@@ -8,6 +8,29 @@ os.environ.setdefault("DLCOURSE_SMOKE", "1")
 
 
 
+@pytest.fixture(scope="session")
+def executed_lecture():
+    """path -> that lecture executed once per test session (smoke settings), a fresh copy each call.
+
+    The lecture tests, the static site and the decks all start from this one execution; the
+    determinism tests execute each lecture a second time and compare.
+    """
+    import copy
+    from pathlib import Path
+
+    from dlcourse import site
+
+    cache = {}
+
+    def get(path):
+        path = Path(path).resolve()
+        if path not in cache:
+            cache[path] = site.execute(path, timeout=300)
+        return copy.deepcopy(cache[path])
+
+    return get
+
+
 def _torch():
     import torch as _t  # torch is a required test dependency (pinned in pyproject.toml)
 

@@ -29,8 +29,8 @@ def _texts(nb):
 
 
 @pytest.fixture(scope="module")
-def executed():
-    return site.execute(LECTURE, timeout=240)
+def executed(executed_lecture):
+    return executed_lecture(LECTURE)                 # the session's shared run of this lecture
 
 
 @pytest.mark.slow

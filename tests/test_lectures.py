@@ -33,8 +33,8 @@ def _text_outputs(nb):
 
 
 @pytest.mark.slow
-def test_lecture_1_runs_headless_and_is_deterministic():
-    first = site.execute(ROOT / "lectures" / "01_preliminaries.ipynb", timeout=120)
+def test_lecture_1_runs_headless_and_is_deterministic(executed_lecture):
+    first = executed_lecture(ROOT / "lectures" / "01_preliminaries.ipynb")
     second = site.execute(ROOT / "lectures" / "01_preliminaries.ipynb", timeout=120)
     a, b = _text_outputs(first), _text_outputs(second)
     assert a == b
@@ -53,8 +53,9 @@ def test_lecture_1_runs_headless_and_is_deterministic():
 
 
 @pytest.mark.slow
-def test_site_pages_show_figures_without_a_kernel(tmp_path):
-    pages = site.build(ROOT / "lectures", tmp_path, assets=ROOT / ".venv" / "node" / "node_modules", timeout=120)
+def test_site_pages_show_figures_without_a_kernel(tmp_path, executed_lecture):
+    pages = site.build(ROOT / "lectures", tmp_path, assets=ROOT / ".venv" / "node" / "node_modules", timeout=120,
+                       execute_notebook=executed_lecture)
     assert [p.stem for p in pages] == [p.stem for p in LECTURES]
     text = pages[0].read_text()
     assert text.count("data:image/png;base64") >= 30          # static figures, 5 explorers and their replays
@@ -64,8 +65,8 @@ def test_site_pages_show_figures_without_a_kernel(tmp_path):
 
 
 @pytest.mark.slow
-def test_gpu_notebook_smoke_configuration_runs_on_the_cpu():
-    nb = site.execute(ROOT / "lectures" / "gpu_pytorch.ipynb", timeout=120)
+def test_gpu_notebook_smoke_configuration_runs_on_the_cpu(executed_lecture):
+    nb = executed_lecture(ROOT / "lectures" / "gpu_pytorch.ipynb")
     texts = _text_outputs(nb)
     joined = "\n".join(texts)
     assert "device: cpu" in joined

@@ -36,12 +36,13 @@ def test_every_cell_has_slide_metadata(path):
 
 
 @pytest.fixture(scope="module")
-def deck(tmp_path_factory):
+def deck(tmp_path_factory, executed_lecture):
     if not (NODE_MODULES / "reveal.js" / "dist" / "reveal.js").exists():
         pytest.fail("reveal.js and MathJax are missing from .venv/node: run `make test` or `make slides` "
                     "(they come from the npm registry)")
     out = tmp_path_factory.mktemp("slides")
-    decks = site.build_slides(ROOT / "lectures", out, assets=NODE_MODULES, timeout=120)
+    decks = site.build_slides(ROOT / "lectures", out, assets=NODE_MODULES, timeout=120,
+                              execute_notebook=executed_lecture)
     assert [d.name for d in decks] == [f"{p.stem}.slides.html" for p in LECTURES]
     return decks
 

@@ -157,10 +157,13 @@ def _deck(body):
     return body.replace(old, new).replace("<!-- Load mathjax -->", FRAME_CSS + "<!-- Load mathjax -->", 1)
 
 
-def _export_all(lectures, out, exporter, suffix, timeout, finish=None):
+def _export_all(lectures, out, exporter, suffix, timeout, finish=None, execute_notebook=None):
+    import copy
+
     written = []
     for path in sorted(Path(lectures).glob("*.ipynb")):
-        nb = make_widgets_static(execute(path, timeout=timeout))
+        executed = execute(path, timeout=timeout) if execute_notebook is None else execute_notebook(path)
+        nb = make_widgets_static(copy.deepcopy(executed))
         body, _ = exporter.from_notebook_node(nb)
         body = body.replace("<!-- Load mathjax -->", MATHJAX_FIX + "<!-- Load mathjax -->", 1)
         if finish is not None:
@@ -172,21 +175,24 @@ def _export_all(lectures, out, exporter, suffix, timeout, finish=None):
     return written
 
 
-def build(lectures="lectures", out="build/site", *, assets, timeout=300):
-    """Execute every lecture and write out/<name>.html plus out/index.html, readable offline."""
+def build(lectures="lectures", out="build/site", *, assets, timeout=300, execute_notebook=None):
+    """Execute every lecture and write out/<name>.html plus out/index.html, readable offline.
+
+    execute_notebook : path -> executed notebook, to reuse executions (tests share one per lecture).
+    """
     from nbconvert import HTMLExporter
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     exporter = _local_assets(HTMLExporter(template_name="lab"), out, assets)
-    pages = _export_all(lectures, out, exporter, ".html", timeout)
+    pages = _export_all(lectures, out, exporter, ".html", timeout, execute_notebook=execute_notebook)
     links = "".join(f"<li><a href='{p.name}'>{html.escape(p.stem)}</a></li>" for p in pages)
     (out / "index.html").write_text(f"<!doctype html><meta charset='utf-8'><title>STAT 4710 deep learning"
                                     f"</title><h1>Lectures</h1><ul>{links}</ul>", encoding="utf-8")
     return pages
 
 
-def build_slides(lectures="lectures", out="build/slides", *, assets, timeout=300):
+def build_slides(lectures="lectures", out="build/slides", *, assets, timeout=300, execute_notebook=None):
     """Execute every lecture and write out/<name>.slides.html, openable from disk with no network."""
     from nbconvert import SlidesExporter
 
@@ -196,7 +202,8 @@ def build_slides(lectures="lectures", out="build/slides", *, assets, timeout=300
                                             reveal_transition="none", exclude_input_prompt=True,
                                             exclude_output_prompt=True), out, assets)
     _offline_theme(out)
-    return _export_all(lectures, out, exporter, ".slides.html", timeout, finish=_deck)
+    return _export_all(lectures, out, exporter, ".slides.html", timeout, finish=_deck,
+                       execute_notebook=execute_notebook)
 
 
 def main(argv=None):

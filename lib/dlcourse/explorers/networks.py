@@ -185,13 +185,22 @@ def sgd_view(batch_size, learning_rate, n_steps=60, *, seed=0):
     if batch_size > F.n:
         raise ValueError(f"batch_size: expected at most n = {F.n}, got {batch_size}")
     epochs = -(-n_steps * batch_size // F.n)                   # enough epochs for n_steps steps
+    gd = _gradient_descent_path(learning_rate, n_steps)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optim.DivergenceWarning)
-        gd = optim.gradient_descent(F, SGD_START, learning_rate=learning_rate, n_steps=n_steps, tol=1e-12)
         sgd = optim.sgd(F, SGD_START, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs,
                         n_steps=n_steps, seed=seed, record="step")
     return SGDView(batch_size, learning_rate, gd.path, gd.values, sgd.path, sgd.values, _minimum(),
                    sgd.diverged or gd.diverged)
+
+
+@functools.lru_cache(maxsize=256)
+def _gradient_descent_path(learning_rate, n_steps):
+    """Full-batch gradient descent from SGD_START (it does not depend on the batch size: cached)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optim.DivergenceWarning)
+        return optim.gradient_descent(sgd_objective(), SGD_START, learning_rate=learning_rate, n_steps=n_steps,
+                                      tol=1e-12)
 
 
 def gradient_spread(batch_sizes, *, beta=SGD_START, n_draws=400, seed=0):

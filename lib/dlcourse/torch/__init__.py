@@ -12,12 +12,13 @@ No call leaves global state changed: `train` restores PyTorch's determinism flag
 """
 
 from ..data import FASHION_MNIST_DIR
+from . import networks, text
 from .data import IMAGE_SETS, ImageData, load_images
 from .devices import describe, pick_device
 from .models import MLP, SmallCNN, SoftmaxRegression, make_model
 from .regression import softmax_regression_gd
 from .training import History, accuracy, seed_everything, train
 
-__all__ = ["FASHION_MNIST_DIR", "IMAGE_SETS", "ImageData", "load_images", "describe", "pick_device", "MLP",
+__all__ = ["networks", "text", "FASHION_MNIST_DIR", "IMAGE_SETS", "ImageData", "load_images", "describe", "pick_device", "MLP",
            "SmallCNN", "SoftmaxRegression", "make_model", "softmax_regression_gd", "History", "accuracy",
            "seed_everything", "train"]

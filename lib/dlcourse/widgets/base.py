@@ -23,23 +23,27 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..plotting import course_style
+from ..plotting import course_style, projector_style
 
 
 def _styled(method):
-    """Run a figure method inside the course style, leaving matplotlib's global rcParams untouched."""
+    """Run a figure method inside the course style (projector-sized fonts where the class sets
+    ``projector = True``), leaving matplotlib's global rcParams untouched."""
     @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        with course_style():
-            return method(*args, **kwargs)
+    def wrapper(self, *args, **kwargs):
+        with projector_style() if getattr(self, "projector", False) else course_style():
+            return method(self, *args, **kwargs)
     return wrapper
 
 
 class BlitFigure:
     """Caches the static background; `png()` draws only the moving artists over it.
 
-    Subclasses' ``__init__``, ``update`` and ``png`` run inside `plotting.course_style()`.
+    Subclasses' ``__init__``, ``update`` and ``png`` run inside `plotting.course_style()`, or
+    `plotting.projector_style()` when the subclass sets ``projector = True``.
     """
+
+    projector = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

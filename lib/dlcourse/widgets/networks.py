@@ -3,8 +3,11 @@
 The pure compute is in `dlcourse.explorers.networks`; the machinery in `dlcourse.widgets.base`.
 """
 
+import threading
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import LineCollection
 
 from ..explorers import networks as compute
 from ..plotting import BLACK, BLUE, GREEN, ORANGE, PALETTE, VERMILION
@@ -16,6 +19,8 @@ UNIT_COLOURS = [PALETTE[i % 6 + 1] for i in range(MAX_UNITS)]   # skip blue: it 
 
 class CurveFitFigure(BlitFigure):
     """The data, the network's fit Ŷ(x) and each hidden unit's contribution v_k·A_k(x)."""
+
+    projector = True
 
     def __init__(self):
         self.fig, self.ax = plt.subplots(figsize=(11, 4.8))
@@ -42,6 +47,8 @@ class CurveFitFigure(BlitFigure):
 class BoundaryFigure(BlitFigure):
     """Two moons: logistic regression's straight boundary (left) and a network's (right), with its units' lines."""
 
+    projector = True
+
     def __init__(self):
         self.fig, (self.ax1, self.ax2) = plt.subplots(1, 2, figsize=(13, 5))
         first = compute.boundary_view(1)
@@ -54,6 +61,7 @@ class BoundaryFigure(BlitFigure):
         self.ax1.contour(first.g1, first.g2, first.p_logistic, levels=[0.5], colors=BLACK, linewidths=2.5)
         self.ax1.set_title(f"logistic regression: accuracy {first.accuracy_logistic:.0%}")
         self.image = self.ax2.imshow(first.p_network, origin="lower", extent=extent, cmap="PuOr", vmin=0, vmax=1,
+                                     interpolation="nearest",
                                      alpha=0.35, aspect="auto")
         for ax in (self.ax1, self.ax2):
             for k, (colour, marker) in enumerate(((ORANGE, "o"), (BLUE, "s"))):
@@ -64,11 +72,11 @@ class BoundaryFigure(BlitFigure):
         self.lines[0].set_label("a hidden unit's line $w_k \\cdot X + b_k = 0$")
         self.ax1.plot([], [], color=BLACK, lw=2.5, label=r"boundary $\hat p = 1/2$")
         self.fig.legend(handles=[*self.ax1.get_legend_handles_labels()[0], self.lines[0]], loc="lower center",
-                        ncol=4, fontsize=12, frameon=False)
+                        ncol=4, fontsize=16, frameon=False)
         self.title = self.ax2.set_title(" ")
         self.extent = extent
-        self.boundary = self.ax2.contour(first.g1, first.g2, first.p_network, levels=[0.5], colors=BLACK,
-                                         linewidths=2.5)
+        self.boundary = LineCollection([], colors=BLACK, linewidths=2.5)   # the level set p̂ = 1/2
+        self.ax2.add_collection(self.boundary)
         self.fig.tight_layout(rect=(0, 0.08, 1, 1))
         self._finish([self.image, *self.lines, self.boundary, self.title], layout=False)
 
@@ -82,19 +90,23 @@ class BoundaryFigure(BlitFigure):
                 line.set_data(x, -(w1 * x + b) / w2 if abs(w2) > 1e-9 else [np.nan, np.nan])
             else:
                 line.set_data([], [])
-        self.animated.remove(self.boundary)                 # a contour cannot move: draw a new one
-        self.boundary.remove()
-        self.boundary = self.ax2.contour(view.g1, view.g2, view.p_network, levels=[0.5], colors=BLACK,
-                                         linewidths=2.5)
-        self.boundary.set_animated(True)
-        self.animated.append(self.boundary)
+        self.boundary.set_segments(_level_set(view.g1, view.g2, view.p_network, 0.5))
         self.title.set_text(f"network, {view.n_hidden} hidden unit{'s' * (view.n_hidden > 1)}: "
                             f"accuracy {view.accuracy_network:.0%}")
         return view
 
 
+def _level_set(g1, g2, values, level):
+    """The curves where `values` (on the grid g1, g2) crosses `level`, as line segments (contourpy)."""
+    import contourpy
+
+    return contourpy.contour_generator(g1, g2, values, line_type="Separate").lines(level)
+
+
 class SGDFigure(BlitFigure):
     """Gradient descent vs SGD on F(β0, β1): the paths on the contours (left), F after each step (right)."""
+
+    projector = True
 
     WINDOW = ((-3.0, 3.5), (-5.0, 2.0))
 
@@ -113,13 +125,13 @@ class SGDFigure(BlitFigure):
         self.sgd_path, = self.ax1.plot([], [], ".-", color=VERMILION, lw=1.2, ms=5, label="SGD")
         self.ax1.set_xlim(*self.WINDOW[0]), self.ax1.set_ylim(*self.WINDOW[1])
         self.ax1.set_xlabel(r"$\beta_0$ (intercept)"), self.ax1.set_ylabel(rf"$\beta_1$ ({compute.SGD_FEATURE})")
-        self.ax1.legend(loc="lower left", fontsize=11)
+        self.ax1.legend(loc="lower left", fontsize=15)
         self.F_best = F.value(best)
         self.gd_values, = self.ax2.semilogy([], [], color=BLUE, lw=2.5, label="gradient descent (all n)")
         self.sgd_values, = self.ax2.semilogy([], [], color=VERMILION, lw=1.5, label="SGD (one minibatch per step)")
         self.ax2.set_xlim(0, n_steps), self.ax2.set_ylim(1e-5, 5)
         self.ax2.set_xlabel("step"), self.ax2.set_ylabel(r"$F(\beta) - F(\hat\beta)$ (all n observations)")
-        self.ax2.legend(loc="upper right", fontsize=11)
+        self.ax2.legend(loc="upper right", fontsize=15)
         self.title = self.ax2.set_title(" ")
         self._finish([self.gd_path, self.sgd_path, self.gd_values, self.sgd_values, self.title])
 
@@ -137,11 +149,24 @@ class SGDFigure(BlitFigure):
 
 # --- shells ---------------------------------------------------------------------------------------------
 
+def _warm(view, settings):
+    """Fit the networks behind the other slider settings in the background, while the class looks at
+    the first one, so that moving the slider later finds them ready (the fits are cached and
+    deterministic: the same result whichever thread computes them)."""
+    def run():
+        for kwargs in settings:
+            view(**kwargs)
+
+    threading.Thread(target=run, daemon=True).start()
+
+
 def hidden_units_explorer(n_hidden=1, activation="tanh"):
     """Sliders: the number of hidden units and their activation; the fit and each unit's part."""
     import ipywidgets as W
 
     fig = CurveFitFigure()
+    _warm(compute.curve_fit_view, [dict(n_hidden=h, activation=a) for a in compute.HIDDEN_ACTIVATIONS
+                                   for h in range(1, MAX_UNITS + 1)])
     units = W.IntSlider(value=n_hidden, min=1, max=MAX_UNITS, description="hidden units",
                         style={"description_width": "initial"})
     act = W.ToggleButtons(options=list(compute.HIDDEN_ACTIVATIONS), value=activation, description="g")
@@ -157,6 +182,7 @@ def boundary_explorer(n_hidden=1):
     import ipywidgets as W
 
     fig = BoundaryFigure()
+    _warm(compute.boundary_view, [dict(n_hidden=h) for h in range(1, MAX_UNITS + 1)])
     units = W.IntSlider(value=n_hidden, min=1, max=MAX_UNITS, description="hidden units",
                         style={"description_width": "initial"})
 
