@@ -111,7 +111,7 @@ def activation_curves(axes=None):
     from .functions import ACTIVATIONS
 
     if axes is None:
-        axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)[1]
+        axes = plt.subplots(1, 3, figsize=(13, 3.2), sharey=True)[1]
     z = np.linspace(-4, 4, 401)
     for ax, name in zip(axes, ("sigmoid", "tanh", "relu")):
         g = ACTIVATIONS[name]
