@@ -40,7 +40,7 @@ c.Execute.timeout = 60
 c.Autograde.autograde_preprocessors = [
     "dlcourse.grading.nbgrader_hooks.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
-    "nbgrader.preprocessors.ClearMetadataPreprocessor",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",

@@ -413,13 +413,16 @@ class Grader:
                 shutil.copyfile(folder / "timestamp.txt", out_dir / "timestamp.txt")
         finally:
             _remove(inputs)
+        if outcome.statuses & set(NOT_GRADED):      # formgrader then lists it as not autograded, not as a 0
+            _remove(out_dir)
         with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             sub = gb.find_submission(self.assignment, student)
             outcome.max_score = float(sub.max_score)
             if not (outcome.statuses & set(NOT_GRADED)):
-                outcome.score = float(sub.score)
-                outcome.raw_score = float(sub.score) + float(sub.late_submission_penalty or 0)
+                # as `nbgrader export`: the gradebook's score is the raw score, the late penalty comes off it
+                outcome.raw_score = float(sub.score)
                 outcome.late_penalty = float(sub.late_submission_penalty or 0)
+                outcome.score = outcome.raw_score - outcome.late_penalty
         return outcome
 
     def max_score(self):

@@ -131,7 +131,7 @@ def run(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None):
     except Exception as exc:  # anything else is a failure of the run, reported, never hidden
         status, detail = "kernel_died", f"{type(exc).__name__}: {exc}"
     if skipped and status == "ok":
-        status, detail = "timeout", (f"the notebook budget of {budget} s was spent: {len(skipped)} cell(s) did not "
+        status, detail = "timeout", (f"the notebook budget of {budget:g} s was spent: {len(skipped)} cell(s) did not "
                                      f"run; the cells that ran keep their results")
     if timed_out and status == "ok":
         status, detail = "timeout", f"{len(timed_out)} cell(s) ran longer than {timeout} s and were interrupted"

@@ -110,9 +110,9 @@ def summary_html(student, assignment, results, rows=None, totals=None):
         total = sum(p for _, p, _, _ in results)
         lines = f"<p>Autograded tests: {got:g} / {total:g} points.</p>"
     else:
-        score, max_score, penalty = totals
-        lines = (f"<p class='dlcourse-total'>Total: <b>{score:g} / {max_score:g}</b>"
-                 + (f" (late penalty: −{penalty:g} points, before the penalty {score + penalty:g})" if penalty else "")
+        raw, max_score, penalty = totals
+        lines = (f"<p class='dlcourse-total'>Total: <b>{raw - penalty:g} / {max_score:g}</b>"
+                 + (f" (late penalty: −{penalty:g} points, before the penalty {raw:g})" if penalty else "")
                  + "</p>")
     return (f"<h1>Feedback: {html.escape(assignment)} — {html.escape(student)}</h1>{lines}"
             f"<table><tr><th>part</th><th>kind</th><th>points</th><th>result</th><th>message and comments</th></tr>"
