@@ -143,7 +143,8 @@ def draw_model(model, ax=None, *, max_inputs=6, max_units=6, input_labels=None, 
     layout = graph_layout(model, max_inputs=max_inputs, max_units=max_units, input_labels=input_labels)
     height = max(max(abs(n.y) for n in layout.nodes) * 2 + 1.5, 3)
     width = max(n.x for n in layout.nodes)
-    ax = ax or plt.subplots(figsize=(max(9, 1.3 * width + 1), min(0.55 * height + 1, 8)))[1]
+    # sized to fill a slide's width (12 in at the deck's scale) with labels as large as the slide's text
+    ax = ax or plt.subplots(figsize=(max(12, 1.5 * width + 1), min(0.55 * height + 1, 7)))[1]
     colours = {"input": BLUE, "bias": BLUE, "hidden": SKY, "sum": ORANGE, "activation": PURPLE, "output": GREEN}
     pos = {n.id: (n.x, n.y) for n in layout.nodes}
     dense = len(layout.edges) > 60
@@ -152,25 +153,27 @@ def draw_model(model, ax=None, *, max_inputs=6, max_units=6, input_labels=None, 
         ax.annotate("", xy=(x1 - 0.35, y1 + (y0 - y1) * 0.35 / max(x1 - x0, 1e-9)), xytext=(x0 + 0.3, y0),
                     arrowprops=dict(arrowstyle="->", color="0.35", lw=0.8 if dense else 1.2,
                                     alpha=0.5 if dense else 1.0))
-        if label:
+        if label:                                          # on a white patch, so its arrow never crosses it
             t = 0.3
-            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0) + 0.12, label, fontsize=12, ha="center")
+            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0) + 0.16, label, fontsize=17, ha="center", va="bottom",
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"))
     for n in layout.nodes:
         if n.kind == "ellipsis":
-            ax.text(n.x, n.y, n.label, ha="center", va="center", fontsize=18)
+            ax.text(n.x, n.y, n.label, ha="center", va="center", fontsize=22)
             continue
         box = "round,pad=0.4" if n.kind == "activation" else "circle,pad=0.3"
-        ax.text(n.x, n.y, n.label, ha="center", va="center", fontsize=14,
-                color="black" if n.kind in ("bias", "hidden") else "white",
+        # dark text on the light fills (orange, sky blue): contrast above 4.5:1
+        ax.text(n.x, n.y, n.label, ha="center", va="center", fontsize=18,
+                color="black" if n.kind in ("bias", "hidden", "sum") else "white",
                 bbox=dict(boxstyle=box, fc=colours[n.kind] if n.kind != "bias" else "white", ec=colours[n.kind], lw=2))
     bottom = min(n.y for n in layout.nodes)
     for x, name in layout.captions:
-        ax.text(x, bottom - 0.9, name, ha="center", va="top", fontsize=12, color="0.3")
+        ax.text(x, bottom - 0.9, name, ha="center", va="top", fontsize=16, color="0.25")
     ax.set_xlim(-0.8, width + 0.8)
     ax.set_ylim(bottom - 1.8, max(n.y for n in layout.nodes) + 0.8)
     ax.axis("off")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=19)
     return ax
 
 

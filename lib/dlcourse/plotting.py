@@ -45,8 +45,8 @@ def cross_entropy_curve(ax=None):
 def image_and_vector(image, label=None, axes=None):
     """A digit as a picture and as the flattened vector of input features X_1..X_p."""
     if axes is None:
-        fig = plt.figure(figsize=(11, 3.2))
-        axes = fig.add_gridspec(1, 3, width_ratios=[1, 4, 0.1]).subplots()[:2]
+        fig = plt.figure(figsize=(12, 3.4))
+        axes = fig.add_gridspec(1, 2, width_ratios=[1, 4]).subplots()
     ax_img, ax_vec = axes
     ax_img.imshow(image, cmap="gray_r")
     ax_img.set_title(f"image (label {label})" if label is not None else "image")

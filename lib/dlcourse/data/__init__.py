@@ -22,6 +22,7 @@ Each file format is read by one function in `dlcourse.data.files`; `dlcourse.tor
 uses the same loaders, so numpy and PyTorch see the same images and the same splits.
 """
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,8 @@ from .._validation import as_generator, positive_int, positive_number
 from .files import package_file, read_csv_gz, read_idx
 from .reviews import Reviews, load_reviews
 
-FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+# The Debian package's folder; DLCOURSE_FASHION_MNIST_DIR points elsewhere (e.g. a GPU machine without it).
+FASHION_MNIST_DIR = Path(os.environ.get("DLCOURSE_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 MNIST_SUBSET_SPLIT_SEED = 0        # the one shuffle behind the MNIST subset's train/test split
