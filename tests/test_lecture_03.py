@@ -94,17 +94,20 @@ def test_quoted_data_facts(output, markdown):
 
 
 def test_permutation_experiment_claims(output, markdown):
-    """Smoke sizes, fixed seeds: the MLP's accuracies agree within 0.5 points; the CNN loses more than 3."""
+    """Smoke sizes, fixed seeds: the MLP's accuracies agree within 0.5 points; the CNN beats it on real images,
+    drops by more than 2 points on shuffled ones, and is then within 1.5 points of the MLP."""
     prose = " ".join(markdown.split())
-    assert "within half a percentage point); the CNN loses more than 3 points" in prose
+    assert "within half a percentage point). The CNN is the better model on real images, but shuffling costs it " \
+           "several points and its lead: on shuffled images it is within about a point of the multi-layer network" in prose
     acc = {m: (float(a), float(b)) for m, a, b in
            re.findall(r"(multi-layer network|CNN): real ([\d.]+), shuffled ([\d.]+)", output)}
     assert set(acc) == {"multi-layer network", "CNN"}
     mlp_real, mlp_shuffled = acc["multi-layer network"]
     cnn_real, cnn_shuffled = acc["CNN"]
     assert abs(mlp_real - mlp_shuffled) <= 0.005
-    assert cnn_real - cnn_shuffled > 0.03
-    assert cnn_real > mlp_real                       # on real images the CNN is the better model
+    assert cnn_real > mlp_real
+    assert cnn_real - cnn_shuffled > 0.02
+    assert abs(cnn_shuffled - mlp_shuffled) <= 0.015
 
 
 def test_convolution_numbers(output, markdown):
@@ -197,7 +200,9 @@ def _pixels(png):
 
 def test_feature_map_figure_redraws_what_the_view_says(image):
     fig = conv_widgets.FeatureMapFigure(image)
-    view = fig.update("vertical edge", 0, 1)
+    status = fig.update("vertical edge", 0, 1)
+    view = fig.view
+    assert status == compute.feature_map_view(image, "vertical edge").status
     first = _pixels(fig.png())
     np.testing.assert_array_equal(fig.map.get_array(), view.feature_map)
     assert fig.map_title.get_text() == "feature map S (26×26)"
@@ -346,3 +351,12 @@ def test_feature_maps_and_filters_have_the_architectures_shapes(tiny):
     np.testing.assert_array_equal(vision.first_layer_filters(model), model.features[0].weight.detach().numpy())
     P = vision.predict_proba(model, tiny.X_test)
     np.testing.assert_allclose(P.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_deck_replays_the_explorer_as_captioned_frames(executed, image):
+    """The four replay frames show the explorer's own status line for their setting, in order."""
+    captions = [re.search(r"<figcaption[^>]*><b>(.*?)</b></figcaption>", out["data"]["text/html"]).group(1)
+                for cell in executed[0].cells for out in cell.get("outputs", [])
+                if "figcaption" in out.get("data", {}).get("text/html", "")]
+    settings = [("vertical edge", 0, 1), ("horizontal edge", 0, 1), ("blur", 0, 1), ("sharpen", 1, 2)]
+    assert captions == [compute.feature_map_view(image, k, padding=p, stride=s).status for k, p, s in settings]

@@ -242,12 +242,12 @@ def image_grid(images, titles=None, *, ncols=8, cmap="gray", symmetric=False, si
     return fig
 
 
-def examples_per_class(images, y, class_names, *, per_class=6, seed=0):
-    """A grid with one row per class: `per_class` random examples of each, the class name on the left."""
+def examples_per_class(images, y, class_names, *, per_class=6, seed=0, size=0.55):
+    """A grid with one row per class: `per_class` random examples of each (`size` inches), the class name on the left."""
     images, y = np.asarray(images), np.asarray(y)
     rng = np.random.default_rng(seed)
     K = len(class_names)
-    fig, axes = plt.subplots(K, per_class, figsize=(1.0 * per_class + 2.2, 1.0 * K), squeeze=False)
+    fig, axes = plt.subplots(K, per_class, figsize=(size * per_class + 2.2, size * K), squeeze=False)
     for k in range(K):
         picks = rng.choice(np.flatnonzero(y == k), size=per_class, replace=False)
         for ax, i in zip(axes[k], picks):
@@ -262,7 +262,7 @@ def confusion_matrix(C, class_names, ax=None):
     """A confusion matrix C[k, l] (true class k, predicted l) as a heat map with the counts written in."""
     C = np.asarray(C)
     if ax is None:
-        ax = plt.subplots(figsize=(8.5, 7))[1]
+        ax = plt.subplots(figsize=(6, 4.5))[1]
     ax.imshow(C, cmap="Blues")
     K = len(class_names)
     for k in range(K):
@@ -276,7 +276,7 @@ def confusion_matrix(C, class_names, ax=None):
 
 def feature_map_rows(image, maps, *, n_channels=8):
     """One image and what a CNN makes of it: a row per layer [(name, (C, h, w) array)], its first channels."""
-    fig, axes = plt.subplots(len(maps), n_channels + 1, figsize=(1.45 * (n_channels + 1), 1.55 * len(maps)),
+    fig, axes = plt.subplots(len(maps), n_channels + 1, figsize=(1.25 * (n_channels + 1), 1.3 * len(maps)),
                              squeeze=False)
     for r, (name, A) in enumerate(maps):
         axes[r, 0].imshow(np.asarray(image).squeeze(), cmap="gray")

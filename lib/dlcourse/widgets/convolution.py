@@ -23,13 +23,13 @@ class FeatureMapFigure(BlitFigure):
         self.image = np.asarray(image, dtype=float)
         h, w = self.image.shape
         self.fig, (self.ax_x, self.ax_k, self.ax_s) = plt.subplots(
-            1, 3, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1, 0.75, 1]})
+            1, 3, figsize=(12, 2.4))
         self.ax_x.imshow(self.image, cmap="gray", vmin=0, vmax=1)
         self.window = Rectangle((-0.5, -0.5), 3, 3, fill=False, ec=VERMILION, lw=3)
         self.ax_x.add_patch(self.window)
         self.ax_x.set_title(f"image X ({h}×{w})")
         self.kernel = self.ax_k.imshow(np.zeros((3, 3)), cmap=DIVERGING, vmin=-1, vmax=1)
-        self.numbers = [self.ax_k.text(v, u, "", ha="center", va="center", fontsize=16)
+        self.numbers = [self.ax_k.text(v, u, "", ha="center", va="center", fontsize=13)
                         for u in range(3) for v in range(3)]
         self.ax_k.set_title("filter W (3×3)")
         size = h + 2 * MAX_PADDING - 2
@@ -41,12 +41,15 @@ class FeatureMapFigure(BlitFigure):
         self.map_title = self.ax_s.set_title(" ")
         for ax in (self.ax_x, self.ax_k, self.ax_s):
             ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
         self._shown_kernel = None
         # the filter panel is static (redrawn only when the filter changes); padding and stride only blit
         self._finish([self.window, self.map, self.peak, self.map_title])
 
     def update(self, kernel="vertical edge", padding=0, stride=1):
-        """Compute the feature map for the setting and move the artists; returns the view."""
+        """Compute the feature map for the setting and move the artists; returns the status line
+        (the whole `FeatureMapView` is kept as ``self.view``)."""
         view = compute.feature_map_view(self.image, kernel, padding=padding, stride=stride)
         k = view.kernel
         if self._shown_kernel is None or not np.array_equal(k, self._shown_kernel):
@@ -54,7 +57,7 @@ class FeatureMapFigure(BlitFigure):
             self.kernel.set_data(k)
             self.kernel.set_clim(-top, top)
             for text, value in zip(self.numbers, k.ravel()):
-                text.set_text(f"{value:.3g}")
+                text.set_text(f"{value:.2g}")
             self._shown_kernel = k.copy()
             self.invalidate()
         S = view.feature_map
@@ -66,7 +69,8 @@ class FeatureMapFigure(BlitFigure):
         self.window.set_xy((view.window[1] - 0.5, view.window[0] - 0.5))
         self.peak.set_xy((view.peak[1] - 0.5, view.peak[0] - 0.5))
         self.map_title.set_text(f"feature map S ({h_out}×{w_out})")
-        return view
+        self.view = view
+        return view.status
 
 
 def filter_explorer(image, kernel="vertical edge", padding=0, stride=1):
@@ -96,7 +100,8 @@ def filter_explorer(image, kernel="vertical edge", padding=0, stride=1):
         if filling["now"]:
             return None
         kernel = np.array([c.value for c in cells]).reshape(3, 3)
-        view = fig.update(kernel, pad.value, step.value)
+        fig.update(kernel, pad.value, step.value)
+        view = fig.view
         if view.name != choose.value:
             choose.value = view.name if view.name in conv.FILTERS else "your filter"
         return view.status
