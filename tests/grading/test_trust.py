@@ -39,12 +39,14 @@ from .homework import run_dlcourse
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-TIMEOUT = 10            # seconds per cell (the fork bomb's parent sleeps 6 s)
+TIMEOUT = 10            # seconds per cell (the fork bomb's parent sleeps 5 s per cell)
 BUDGET = 25             # seconds per notebook: the slow notebook needs ~40 s after its tests
 DUE = "2026-03-01 12:00:00 UTC"
 FULL = corpus.AUTO_TOTAL
 REF = corpus.reference_answers()
 
+# Appended after the last answer: it forks until the per-uid process limit stops it, its children stay
+# (sleeping) while the parent sleeps in four more cells (~20 s), so all three neighbours run beside it.
 FORK_BOMB = '''
 import os, time
 _children = 0
@@ -56,8 +58,15 @@ try:
         _children += 1
 except OSError as _e:
     print("forked", _children, "then", type(_e).__name__)
-time.sleep(6)
 '''
+
+
+def _fork_bomb():
+    def edit(nb):
+        nb.cells += [nbformat.v4.new_code_cell(FORK_BOMB)]
+        nb.cells += [nbformat.v4.new_code_cell("time.sleep(5)") for _ in range(4)]
+    return corpus.build(REF, edit)
+
 
 LOADER = '''
 import importlib.util, os, dlcourse
@@ -150,7 +159,7 @@ LONG_ID = "s" * 250
 
 # name -> (notebook text, score ('' for none), status)
 SUBMISSIONS = {
-    "fork_bomb": (corpus.build(corpus._prepend("sigmoid_solution", FORK_BOMB, REF)), FULL, "ok"),
+    "fork_bomb": (_fork_bomb(), FULL, "ok"),
     "fork_neighbour_1": (corpus.build(REF), FULL, "ok"),
     "fork_neighbour_2": (corpus.build(REF), FULL, "ok"),
     "fork_neighbour_3": (corpus.build(REF), FULL, "ok"),
