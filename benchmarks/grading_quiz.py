@@ -10,6 +10,7 @@ course with `dlcourse grade --jobs 2` (set-up and reference runs included), one 
 Prints both wall times, seconds per submission and the ratio quiz/hw1. Goal: <= 1.5x.
 """
 
+import csv
 import os
 import shutil
 import subprocess
@@ -48,8 +49,9 @@ def grade(assignment, n, jobs):
         proc = subprocess.run([str(BIN / "dlcourse"), "grade", assignment, "--jobs", jobs, "--no-progress"],
                               cwd=course, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
-        rows = (course / "grades" / f"{assignment}.csv").read_text().splitlines()[1:]
-        full = sum(r.endswith(",ok") for r in rows)
+        with open(course / "grades" / f"{assignment}.csv", newline="") as f:
+            rows = list(csv.reader(f))[1:]
+        full = sum(r[3] == "ok" for r in rows)
         if proc.returncode != 0:
             print(proc.stderr[-2000:])
         return elapsed, proc.returncode, len(rows), full
