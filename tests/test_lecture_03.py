@@ -169,7 +169,7 @@ def test_feature_map_view_matches_torch(image, name, padding, stride):
                                           padding=padding, stride=stride)[0, 0].numpy()
     np.testing.assert_allclose(view.feature_map, expected, atol=1e-12)
     n = (28 + 2 * padding - 3) // stride + 1
-    assert view.feature_map.shape == (n, n) and view.status.endswith(f"= {n}: a {n}×{n} feature map")
+    assert view.feature_map.shape == (n, n) and view.status.endswith(f"= {n}, a {n}×{n} feature map")
     # the marked window produces the marked output: the largest |S|, recomputed by hand from the padded image
     i, j = view.peak
     r, c = view.window
@@ -221,13 +221,13 @@ def test_filter_explorer_shell_wires_dropdown_cells_and_sliders(image):
     cells = [c for row in box.children[0].children[1].children for c in row.children]
     pad, step = box.children[0].children[2].children
     status = box.children[1]
-    assert status.value.startswith("<b>vertical edge: 28×28 image")
+    assert status.value.startswith("<b>vertical edge, padding 0, stride 1: ⌊(28 + 2·0 − 3)/1⌋ + 1 = 26")
     choose.value = "blur"
-    assert [c.value for c in cells] == list(conv.FILTERS["blur"].ravel()) and status.value.startswith("<b>blur:")
+    assert [c.value for c in cells] == list(conv.FILTERS["blur"].ravel()) and status.value.startswith("<b>blur, padding 0")
     step.value = 2
     assert "a 13×13 feature map" in status.value
     cells[4].value = 7.0                              # typing a number makes it "your filter"
-    assert choose.value == "your filter" and status.value.startswith("<b>your filter:")
+    assert choose.value == "your filter" and status.value.startswith("<b>your filter, padding 0, stride 2")
 
 
 # --- the CNN's architecture, the graph, and the PyTorch helpers -------------------------------------------

@@ -54,8 +54,8 @@ def feature_map_view(image, kernel="vertical edge", *, padding=0, stride=1):
     S = conv.feature_map(image, k, padding=padding, stride=stride)
     i, j = np.unravel_index(int(np.argmax(np.abs(S))), S.shape)
     h, w = image.shape
-    status = (f"{name}: {h}×{w} image, 3×3 filter, padding {padding}, stride {stride} → "
-              f"⌊({h} + 2·{padding} − 3)/{stride}⌋ + 1 = {S.shape[0]}: a {S.shape[0]}×{S.shape[1]} feature map")
+    status = (f"{name}, padding {padding}, stride {stride}: ⌊({h} + 2·{padding} − 3)/{stride}⌋ + 1 = {S.shape[0]}, "
+              f"a {S.shape[0]}×{S.shape[1]} feature map")
     return FeatureMapView(name, image, k, padding, stride, S, (int(i), int(j)),
                           (int(i) * stride - padding, int(j) * stride - padding), status)
 

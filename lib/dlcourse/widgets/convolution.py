@@ -23,7 +23,7 @@ class FeatureMapFigure(BlitFigure):
         self.image = np.asarray(image, dtype=float)
         h, w = self.image.shape
         self.fig, (self.ax_x, self.ax_k, self.ax_s) = plt.subplots(
-            1, 3, figsize=(12, 2.4))
+            1, 3, figsize=(12, 2.2))
         self.ax_x.imshow(self.image, cmap="gray", vmin=0, vmax=1)
         self.window = Rectangle((-0.5, -0.5), 3, 3, fill=False, ec=VERMILION, lw=3)
         self.ax_x.add_patch(self.window)
