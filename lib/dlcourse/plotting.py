@@ -26,8 +26,22 @@ def use_course_style():
     plt.rcParams.update(STYLE)
 
 
+_BACKEND_READY = False
+
+
+def _resolve_backend():
+    # rc_context restores every rcParam on exit: if pyplot sets up its backend (Jupyter's inline
+    # backend changes rcParams as it starts) inside one, that set-up is undone and later figures of
+    # the notebook stop showing. Set the backend up once, before the first context.
+    global _BACKEND_READY
+    if not _BACKEND_READY:
+        plt.switch_backend(plt.get_backend())
+        _BACKEND_READY = True
+
+
 def course_style():
     """The course style for the figures made inside ``with course_style():``; rcParams are restored after."""
+    _resolve_backend()
     return matplotlib.rc_context(STYLE)
 
 
@@ -359,6 +373,7 @@ PROJECTOR = {"font.size": 18, "axes.titlesize": 19, "axes.labelsize": 19, "legen
 
 def projector_style():
     """Projector-sized fonts on top of the course style, inside ``with projector_style():``."""
+    _resolve_backend()
     return matplotlib.rc_context({**STYLE, **PROJECTOR})
 
 
