@@ -125,3 +125,19 @@ def test_explorer_labels_are_projector_sized():
     assert fig.ax1.xaxis.label.get_size() == plotting.PROJECTOR["axes.labelsize"]
     fig.png()
     assert fig.ax1.get_xticklabels()[0].get_size() == plotting.PROJECTOR["xtick.labelsize"]
+
+
+def test_a_first_figure_made_in_the_course_style_does_not_hide_later_figures(tmp_path):
+    """In a real kernel: an explorer's figure first, then a plain plot, which must still show."""
+    import nbformat
+
+    from dlcourse import site
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from dlcourse.widgets import networks\nfigure = networks.SGDFigure()"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2]);")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nbformat.write(nb, tmp_path / "figures.ipynb")
+    executed = site.execute(tmp_path / "figures.ipynb", timeout=120)
+    shown = [o for o in executed.cells[1].outputs if "image/png" in o.get("data", {})]
+    assert len(shown) == 1
