@@ -80,7 +80,11 @@ test: $(STAMP) $(CHP) $(SLIDE_ASSETS) system-deps
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/gd_softmax.py
+	$(PY) benchmarks/sgd_epoch.py
+	$(PY) benchmarks/conv2d.py
 	$(PY) benchmarks/explorers.py
+	$(PY) benchmarks/explorers_lecture3.py
+	$(PY) benchmarks/explorers_lecture4.py
 	$(PY) benchmarks/grading.py
 
 site: $(STAMP) $(SLIDE_ASSETS)
