@@ -160,6 +160,15 @@ def sgd(objective, beta0, *, learning_rate, batch_size=32, epochs=10, n_steps=No
     rng = as_generator(seed)
     path, values = [beta.copy()], [objective.value(beta)]
     diverged, k = False, 0
+    def keep(beta):
+        """Record β and the full F(β); False when F blew up (the run stops)."""
+        value = objective.value(beta)
+        if _blew_up(value, beta, values[0], blowup):
+            return False
+        path.append(beta.copy())
+        values.append(value)
+        return True
+
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(epochs):  # noqa: B007
             for rows in minibatches(objective.n, batch_size=batch_size, seed=rng):
@@ -167,22 +176,13 @@ def sgd(objective, beta0, *, learning_rate, batch_size=32, epochs=10, n_steps=No
                     break
                 beta = beta - learning_rate * objective.subset(rows).gradient(beta)
                 k += 1
-                if record == "step":
-                    value = objective.value(beta)
-                    if _blew_up(value, beta, values[0], blowup):
-                        diverged = True
-                        break
-                    path.append(beta.copy())
-                    values.append(value)
-            if diverged:
-                break
-            if record == "epoch":                     # (a last, partial epoch when n_steps stops it)
-                value = objective.value(beta)
-                if _blew_up(value, beta, values[0], blowup):
+                if record == "step" and not keep(beta):
                     diverged = True
                     break
-                path.append(beta.copy())
-                values.append(value)
+            # after each epoch (a last, partial one when n_steps stops it)
+            if diverged or (record == "epoch" and not keep(beta)):
+                diverged = True
+                break
             if k == n_steps:
                 break
     message = _diverged_message("SGD", learning_rate, k) if diverged else (
