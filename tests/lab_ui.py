@@ -64,3 +64,19 @@ def image_bytes(page, box):
         return btoa(s);
     }""", src)
     return base64.b64decode(data)
+
+
+def explorer_box(page, first_status, stable_text):
+    """The explorer whose status reads `first_status` after Run All, once the whole notebook has run.
+
+    The notebook's later cells (training runs) keep the kernel busy and a slider move is answered only
+    after them, so this waits for the kernel to be idle. The box is then found by `stable_text`, a part
+    of its status that stays while the sliders move.
+    """
+    page.locator(".widget-html-content", has_text=first_status).first.wait_for(state="attached",
+                                                                               timeout=EXPLORER_TIMEOUT)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
+                           timeout=EXPLORER_TIMEOUT * 3)
+    status = page.locator(".widget-html-content", has_text=stable_text).first
+    status.scroll_into_view_if_needed(timeout=30_000)
+    return page.locator(".widget-vbox", has=status).last

@@ -24,16 +24,8 @@ def test_lecture_2_hidden_units_explorer_moves_with_the_keyboard(tmp_path):
         lab_ui.open_notebook(page, f"{base}/lab/workspaces/t{uuid.uuid4().hex[:8]}/tree/lectures/"
                                    f"02_neural_networks.ipynb?reset&token={token}")
         lab_ui.run_all(page)
-        before = explore.curve_fit_view(1).status
-        status = page.locator(".widget-html-content", has_text=before).first
-        status.wait_for(state="attached", timeout=lab_ui.EXPLORER_TIMEOUT)
-        # the rest of the notebook (training runs) keeps the kernel busy: moves are answered after it
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
-                               timeout=lab_ui.EXPLORER_TIMEOUT * 3)
-        # located by text that stays while the slider moves ("1 hidden tanh unit" becomes "4 hidden tanh units")
-        status = page.locator(".widget-html-content", has_text="hidden tanh unit").first
-        status.scroll_into_view_if_needed(timeout=30_000)
-        box = page.locator(".widget-vbox", has=status).last
+        # "1 hidden tanh unit" becomes "4 hidden tanh units": "hidden tanh unit" stays
+        box = lab_ui.explorer_box(page, explore.curve_fit_view(1).status, "hidden tanh unit")
         _, image_before = lab_ui.explorer_state(box)
         lab_ui.move_gamma(page, box, PRESSES)                  # the first slider of the box
         expected = explore.curve_fit_view(1 + PRESSES).status

@@ -24,15 +24,7 @@ def test_lecture_4_vanishing_gradient_explorer_moves_with_the_keyboard(tmp_path)
         lab_ui.open_notebook(page, f"{base}/lab/workspaces/t{uuid.uuid4().hex[:8]}/tree/lectures/"
                                    f"04_text.ipynb?reset&token={token}")
         lab_ui.run_all(page)
-        before = vanishing_gradients(START).status
-        page.locator(".widget-html-content", has_text=before).first.wait_for(state="attached",
-                                                                             timeout=lab_ui.EXPLORER_TIMEOUT)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
-                               timeout=lab_ui.EXPLORER_TIMEOUT * 3)
-        # located by text that stays while the slider moves
-        status = page.locator(".widget-html-content", has_text="words back is").first
-        status.scroll_into_view_if_needed(timeout=30_000)
-        box = page.locator(".widget-vbox", has=status).last
+        box = lab_ui.explorer_box(page, vanishing_gradients(START).status, "words back is")
         _, image_before = lab_ui.explorer_state(box)
         lab_ui.move_gamma(page, box, PRESSES)                  # the box's first slider
         scale = round(START + PRESSES * STEP, 2)

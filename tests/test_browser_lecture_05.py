@@ -17,14 +17,7 @@ def test_lecture_5_sgd_explorer_moves_with_the_keyboard(tmp_path):
         lab_ui.open_notebook(page, f"{base}/lab/workspaces/t{uuid.uuid4().hex[:8]}/tree/lectures/"
                                    f"05_review.ipynb?reset&token={token}")
         lab_ui.run_all(page)
-        before = explore.sgd_view(8, 0.5).status
-        page.locator(".widget-html-content", has_text=before).first.wait_for(state="attached",
-                                                                             timeout=lab_ui.EXPLORER_TIMEOUT)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
-                               timeout=lab_ui.EXPLORER_TIMEOUT * 3)
-        status = page.locator(".widget-html-content", has_text="of n = 569").first   # stays while it moves
-        status.scroll_into_view_if_needed(timeout=30_000)
-        box = page.locator(".widget-vbox", has=status).last
+        box = lab_ui.explorer_box(page, explore.sgd_view(8, 0.5).status, "of n = 569")
         _, image_before = lab_ui.explorer_state(box)
         lab_ui.move_gamma(page, box, PRESSES)                  # the box's first slider: batch size
         batch = BATCH_SIZES[BATCH_SIZES.index(8) + PRESSES]
