@@ -45,15 +45,17 @@ class CurveFitView:
                 f"training MSE F = {self.loss:.3f}")
 
 
+def _best_of_three(F, seed, *, learning_rate):
+    """β of the lowest F among gradient descent from three random starts (multi_start drops divergent runs)."""
+    starts = np.array([F.init(seed=seed + s) for s in range(3)])
+    return optim.multi_start(F, starts, learning_rate=learning_rate, n_steps=1500, tol=1e-6).best.beta
+
+
 @functools.lru_cache(maxsize=128)
 def _curve_fit(n_hidden, activation, seed):
     curve = data.make_curve(seed=0)
     F = networks.neural_network(curve.X, curve.y, (n_hidden,), activation=activation, output="identity")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optim.DivergenceWarning)
-        best = optim.multi_start(F, np.array([F.init(seed=seed + s) for s in range(3)]), learning_rate=0.05,
-                                 n_steps=1500, tol=1e-6).best
-    return curve, F, best.beta
+    return curve, F, _best_of_three(F, seed, learning_rate=0.05)
 
 
 def curve_fit_view(n_hidden, activation="tanh", *, seed=0, n_grid=200):
@@ -105,11 +107,7 @@ def _logistic_on_moons():
 def _network_on_moons(n_hidden, seed):
     moons = data.make_moons(seed=0)
     F = networks.neural_network(moons.X, moons.y, (n_hidden,), activation="tanh", output="sigmoid")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optim.DivergenceWarning)
-        best = optim.multi_start(F, np.array([F.init(seed=seed + s) for s in range(3)]), learning_rate=1.0,
-                                 n_steps=1500, tol=1e-6).best
-    return F, best.beta
+    return F, _best_of_three(F, seed, learning_rate=1.0)
 
 
 def boundary_view(n_hidden, *, seed=0, n_grid=80):
