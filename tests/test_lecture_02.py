@@ -17,7 +17,7 @@ from dlcourse import data, networks, site  # noqa: E402
 from dlcourse.explorers import networks as explore  # noqa: E402
 from dlcourse.widgets import networks as figures  # noqa: E402
 
-from .test_lectures import _text_outputs  # noqa: E402
+from .test_lectures import _markdown, _text_outputs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE = ROOT / "lectures" / "02_neural_networks.ipynb"
@@ -31,10 +31,6 @@ def runs(executed_lecture):
 @pytest.fixture(scope="module")
 def text(runs):
     return "\n".join(_text_outputs(runs[0]))
-
-
-def _markdown(nb):
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
 def _number(pattern, text):

@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 from dlcourse import data, graphs, networks, review, site, tabular  # noqa: E402
 from dlcourse.widgets import review as review_figures  # noqa: E402
 
-from .test_lectures import _text_outputs  # noqa: E402
+from .test_lectures import _markdown, _text_outputs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE = ROOT / "lectures" / "05_review.ipynb"
@@ -33,10 +33,6 @@ def runs(executed_lecture):
 @pytest.fixture(scope="module")
 def text(runs):
     return "\n".join(_text_outputs(runs[0]))
-
-
-def _markdown(nb):
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
 def _masked(texts):

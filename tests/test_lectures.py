@@ -32,6 +32,11 @@ def _text_outputs(nb):
     return texts
 
 
+def _markdown(nb):
+    """All markdown of a notebook: the prose whose quoted numbers the lecture tests check."""
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
 @pytest.mark.slow
 def test_lecture_1_runs_headless_and_is_deterministic(executed_lecture):
     first = executed_lecture(ROOT / "lectures" / "01_preliminaries.ipynb")
