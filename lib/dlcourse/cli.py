@@ -1,7 +1,9 @@
 """The `dlcourse` command line: grading and feedback for the teaching team.
 
-    dlcourse grade ASSIGNMENT [--jobs N] [--timeout SECONDS] [--budget SECONDS]
+    dlcourse grade ASSIGNMENT [--jobs N] [--timeout SECONDS] [--budget SECONDS] [--scheduler ADDRESS|local]
     dlcourse feedback ASSIGNMENT
+    dlcourse report ASSIGNMENT [...]      (dlcourse.grading.report: an HTML page and a CSV after grading)
+    dlcourse collect ASSIGNMENT [...]     (dlcourse.grading.collect: nbgrader's exchange -> submitted/, safely)
 
 Run from the course's root folder (where nbgrader_config.py is).
 """
@@ -10,8 +12,21 @@ import argparse
 import os
 import sys
 
+# Subcommands with their own options, parsed by their own module's `main(argv)`.
+DELEGATED = {
+    "report": ("dlcourse.grading.report", "HTML page + CSV of a graded assignment (score distribution, parts, "
+                                          "failing tests, statuses)"),
+    "collect": ("dlcourse.grading.collect", "copy submissions from nbgrader's exchange into submitted/ safely "
+                                            "(no links, no names claiming another student)"),
+}
+
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        return importlib.import_module(DELEGATED[argv[0]][0]).main(argv[1:])
     parser = argparse.ArgumentParser(prog="dlcourse", description="Grading tools for the STAT 4710 deep-learning unit.")
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grade", help="autograde every submitted/<student>/ASSIGNMENT/ (parallel, sandboxed)")
@@ -22,8 +37,12 @@ def main(argv=None):
                    help="seconds for a whole notebook (default: 20 x --timeout); when spent, the remaining cells do "
                         "not run and the tests that ran keep their results")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on a Dask distributed cluster (tcp://host:8786), or `local` for a LocalCluster")
     f = sub.add_parser("feedback", help="write feedback/<student>/ASSIGNMENT/*.html (no hidden tests)")
     f.add_argument("assignment")
+    for name, (_, text) in DELEGATED.items():
+        sub.add_parser(name, help=text + f" (see: dlcourse {name} --help)", add_help=False)
     args = parser.parse_args(argv)
     for name in ("jobs", "timeout", "budget"):
         if getattr(args, name, None) is not None and getattr(args, name) < 1:
@@ -43,8 +62,9 @@ def main(argv=None):
         if args.command == "grade":
             from .grading.autograde import grade
 
+            extra = {"scheduler": args.scheduler} if args.scheduler else {}
             outcomes, path = grade(args.assignment, jobs=args.jobs, timeout=args.timeout, budget=args.budget,
-                                   progress=not args.no_progress)
+                                   progress=not args.no_progress, **extra)
             print(path)
             return 1 if any(o.status == "grading_error" for o in outcomes) else 0
         from .grading.feedback import write_feedback
