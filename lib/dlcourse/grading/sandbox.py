@@ -20,6 +20,7 @@ and a wall-clock limit enforced from outside (the whole sandbox is killed).
 """
 
 import contextlib
+import fcntl
 import functools
 import os
 import pwd
@@ -27,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,7 @@ WORKDIR = "/grading"
 INPUT = "/input"
 CGROUP_V1 = Path("/sys/fs/cgroup")
 CGROUP_PARENT = "dlcourse-grading"
+SLOT_LOCKS = Path("/run/dlcourse-grading")   # one lock file per slot, shared by every grading process
 
 
 class SandboxError(RuntimeError):
@@ -143,28 +146,51 @@ def setup_cgroup(slot, limits):
 
 
 class Slots:
-    """A pool of sandbox slots (uid + cgroup); `with slots.acquire() as slot:` blocks until one is free."""
+    """A pool of sandbox slots (uid + cgroup); `with slots.acquire() as slot:` blocks until one is free.
+
+    At most `n` sandboxes of this process at once. A slot is held through an exclusive lock on its
+    file in SLOT_LOCKS, so processes grading on the same machine at the same time (two `dlcourse grade`
+    runs, Dask workers, parallel test workers) never share a slot's uid or cgroup.
+    """
 
     def __init__(self, n):
         uids = slot_uids()
         if n > len(uids):
             raise SandboxError(f"{n} sandboxes at once: at most {len(uids)} slots")
-        self._free = list(range(n))
+        self._n, self._busy = n, 0
         self._cond = threading.Condition()
 
     @contextlib.contextmanager
     def acquire(self):
         with self._cond:
-            while not self._free:
+            while self._busy >= self._n:
                 self._cond.wait()
-            slot = self._free.pop(0)
+            self._busy += 1
         try:
-            yield slot
+            slot, fd = _claim_slot()
+            try:
+                yield slot
+            finally:
+                os.close(fd)                # releases the lock
         finally:
             with self._cond:
-                self._free.append(slot)
-                self._free.sort()
+                self._busy -= 1
                 self._cond.notify()
+
+
+def _claim_slot(poll=0.2):
+    """(slot, fd of its locked file): the first slot no process holds; waits while every slot is held."""
+    SLOT_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    while True:
+        for slot in range(len(slot_uids())):
+            fd = os.open(SLOT_LOCKS / f"slot-{slot}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return slot, fd
+        time.sleep(poll)
 
 
 def slot_uid(slot):
