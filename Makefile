@@ -73,10 +73,14 @@ $(SLIDE_ASSETS):
 slides: $(STAMP) $(SLIDE_ASSETS)
 	timeout 900 $(PY) -m dlcourse.site --slides --assets $(VENV)/node/node_modules --out build/slides
 
+# Test files run in parallel (pytest-xdist, one file per worker at a time, so each file's shared fixtures,
+# such as one graded class per homework, are built once); much of the suite waits on kernels, servers and
+# browsers, so 3 workers keep 2 cores busy. `make test TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= 3
 test: $(STAMP) $(CHP) $(SLIDE_ASSETS) system-deps
 	$(VENV)/bin/ruff check lib tests benchmarks
 	$(PY) -m dlcourse.lock check
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/gd_softmax.py

@@ -9,23 +9,39 @@ os.environ.setdefault("DLCOURSE_SMOKE", "1")
 
 
 @pytest.fixture(scope="session")
-def executed_lecture():
-    """path -> that lecture executed once per test session (smoke settings), a fresh copy each call.
+def executed_lecture(tmp_path_factory):
+    """path -> that lecture executed once per test run (smoke settings), a fresh copy each call.
 
     The lecture tests, the static site and the decks all start from this one execution; the
-    determinism tests execute each lecture a second time and compare.
+    determinism tests execute each lecture a second time and compare. With parallel test workers
+    (pytest-xdist) the first worker that needs a lecture executes it under a file lock and the
+    others read its result from the run's shared temporary folder (keyed by the notebook's bytes).
     """
     import copy
+    import hashlib
     from pathlib import Path
+
+    import nbformat
+    from filelock import FileLock
 
     from dlcourse import site
 
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent                      # the folder all workers of this run share
+    shared = shared / "executed-lectures"
+    shared.mkdir(exist_ok=True)
     cache = {}
 
     def get(path):
         path = Path(path).resolve()
         if path not in cache:
-            cache[path] = site.execute(path, timeout=300)
+            key = hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+            done = shared / f"{path.stem}-{key}.ipynb"
+            with FileLock(str(done) + ".lock"):
+                if not done.exists():
+                    nbformat.write(site.execute(path, timeout=300), done)
+            cache[path] = nbformat.read(done, as_version=4)
         return copy.deepcopy(cache[path])
 
     return get
@@ -56,3 +72,15 @@ def finite_difference_gradient(f, beta, h=1e-6):
         e[j] = h
         g[j] = (f(beta + e) - f(beta - e)) / (2 * h)
     return g
+
+
+# The longest test files first: with parallel workers (`make test` runs pytest-xdist, one file per
+# worker at a time) a long file started last would leave the other workers idle at the end.
+LONGEST_FIRST = ["test_grading_hw3.py", "test_jupyterhub.py", "test_grading_quiz.py", "test_grading_hw4.py",
+                 "test_grading_hw2.py", "test_trust.py", "test_lecture_02.py", "test_slides.py", "test_lecture_03.py",
+                 "test_grading.py", "test_lectures.py", "test_lecture_05.py", "test_lecture_04.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))      # stable: order within a file kept

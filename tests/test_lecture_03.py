@@ -41,10 +41,10 @@ def _texts(nb):
 
 
 @pytest.fixture(scope="module")
-def executed(monkeypatch_module):
+def executed(monkeypatch_module, executed_lecture):
     monkeypatch_module.setenv("DLCOURSE_SMOKE", "1")
-    first = site.execute(LECTURE, timeout=300)
-    second = site.execute(LECTURE, timeout=300)
+    first = executed_lecture(LECTURE)                # the run's shared execution (site pages, decks)
+    second = site.execute(LECTURE, timeout=300)      # and a second, compared with it
     return first, second
 
 
