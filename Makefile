@@ -19,7 +19,7 @@ TORCH_INDEX_REACHABLE = $(shell curl -s -m 3 -o /dev/null $(TORCH_CPU_INDEX)/ &&
 TORCH_FLAGS = $(if $(filter cpu,$(TORCH)),$(if $(TORCH_INDEX_REACHABLE),--extra-index-url $(TORCH_CPU_INDEX),),)
 PIP_INSTALL = $(PY) -m pip install --quiet -c $(LOCK) $(TORCH_FLAGS)
 
-.PHONY: lab test venv system-deps benchmark site slides clean-runtime lock torch-source
+.PHONY: links lab test venv system-deps benchmark site slides clean-runtime lock torch-source
 
 venv: $(STAMP)
 
@@ -49,6 +49,10 @@ lock: $(STAMP)
 $(CHP):
 	@command -v npm >/dev/null || { echo "MISSING: npm (Node.js) is needed for configurable-http-proxy" >&2; exit 1; }
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy
+
+# The README's Binder badge and nbgitpuller links, from pyproject.toml's [tool.dlcourse] repository/branch/hub.
+links: $(STAMP)
+	$(PY) -m dlcourse.links write
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -80,6 +84,7 @@ TEST_WORKERS ?= 3
 test: $(STAMP) $(CHP) $(SLIDE_ASSETS) system-deps
 	$(VENV)/bin/ruff check lib tests benchmarks
 	$(PY) -m dlcourse.lock check
+	$(PY) -m dlcourse.links check
 	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 benchmark: $(STAMP)

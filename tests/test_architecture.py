@@ -18,7 +18,7 @@ LIB = Path(__file__).resolve().parents[1] / "lib" / "dlcourse"
 HEAVY = {"torch", "matplotlib", "ipywidgets", "sklearn", "nbgrader", "IPython", "nbclient", "nbformat",
          "nbconvert", "PIL", "tqdm"}
 DRAWING = {"dlcourse.plotting", "dlcourse.widgets", "dlcourse.site"}     # and everything under dlcourse.widgets
-TOOLING = {"dlcourse.cli", "dlcourse.site"}
+TOOLING = {"dlcourse.cli", "dlcourse.site", "dlcourse.lock", "dlcourse.links"}
 
 
 def module_name(path):
