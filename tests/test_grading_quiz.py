@@ -79,3 +79,70 @@ def test_editing_the_id_or_the_variant_code_scores_nothing_on_those_questions(co
         assert _scores(course, student) == {q: 0.0 for q in QUIZ.points}, student
     edited = _scores(course, "edits_a_question_cell")          # the locked cell was put back: 0.5 is wrong
     assert edited == {**QUIZ.points, "q1_logistic_probability": 0.0}
+
+
+def test_reference_runs_in_one_kernel_equal_runs_one_by_one(course):
+    """The grader runs the reference for many students in one kernel: each gets what a fresh kernel gives."""
+    from dlcourse.grading.autograde import Grader
+
+    grader = Grader("quiz", root=course["root"], timeout=20)
+    ids = [A, B, "x.y@z-3"]
+    batched = grader._reference_runs("quiz", ids)
+    backwards = grader._reference_runs("quiz", ids[::-1])
+    for student in ids:
+        alone = grader._reference_runs("quiz", [student])[student]
+        assert batched[student] == backwards[student] == alone, student
+    assert batched[A] != batched[B]
+    assert "one by one" not in course["stderr"]          # the class was graded with batched reference runs
+
+
+LEAKS = '''import os, sys, warnings
+import numpy as np
+import dlcourse.homework as homework
+leaked = 1
+os.environ["LEAKED"] = "1"
+open("leaked.txt", "w").write("1")
+os.makedirs("sub", exist_ok=True)
+os.chdir("sub")
+sys.path.insert(0, "/leaked")
+np.seterr(all="raise")
+np.set_printoptions(precision=2)
+warnings.simplefilter("error")
+homework.variant_rng = None
+'''
+FRESH = '''from dlcourse.homework import check, student_id
+import os, sys, warnings
+import numpy as np
+import dlcourse.homework as homework
+check("fresh", ["leaked" not in globals(), "LEAKED" not in os.environ, not os.path.exists("leaked.txt"),
+                not os.path.exists("sub"), "/leaked" not in sys.path, np.geterr()["divide"] == "warn",
+                np.get_printoptions()["precision"] == 8, homework.variant_rng is not None,
+                not any(f[0] == "error" and f[2] is Warning for f in warnings.filters)])
+check("student", [ord(c) for c in student_id()])
+'''
+
+
+def test_nothing_leaks_from_one_students_reference_run_to_the_next(tmp_path):
+    """A notebook that changes the kernel's state in every way it can: the next student starts clean."""
+    import shutil
+
+    import nbformat
+
+    from dlcourse.grading.autograde import Grader
+    from dlcourse.grading.verify import is_test
+
+    shutil.copy(QUIZ.source_path.parents[2] / "nbgrader_config.py", tmp_path)
+    (tmp_path / "solutions" / "leaky").mkdir(parents=True)
+    test = {"nbgrader": {"grade": True, "solution": False, "locked": True, "points": 1, "grade_id": "fresh"}}
+    nb = nbformat.v4.new_notebook(metadata={"dlcourse": {"variants": True}}, cells=[
+        nbformat.v4.new_code_cell(FRESH, metadata=test), nbformat.v4.new_code_cell(LEAKS)])
+    nbformat.write(nb, tmp_path / "solutions" / "leaky" / "leaky.ipynb")
+    grader = Grader("leaky", root=tmp_path, timeout=20)
+    ids = ["first", "second", "third"]
+    batched = grader._reference_runs("leaky", ids)
+    for student in ids:
+        fresh = batched[student]["fresh"]
+        assert fresh["fresh"]["data"] == [1.0] * 9, (student, fresh["fresh"]["data"])
+        assert fresh["student"]["data"] == [ord(c) for c in student]
+        assert batched[student] == grader._reference_runs("leaky", [student])[student]
+    assert is_test(nb.cells[0])

@@ -174,30 +174,114 @@ class Grader:
                 self._references[key] = self._compute_reference(*key)
         return self._references[key]
 
-    def _compute_reference(self, notebook, student=None):
-        import nbformat
-
-        source = self.source_dir / f"{notebook}.ipynb"
+    def _reference_cache(self, notebook, student):
         tag = "" if student is None else "." + hashlib.sha256(student.encode()).hexdigest()[:16]
-        cache = self.work / f"{notebook}{tag}.reference.json"
-        digest = _sha(source)
+        return self.work / f"{notebook}{tag}.reference.json"
+
+    def _cached_reference(self, notebook, student, digest):
+        """The cached records for this source version and student, or None."""
+        cache = self._reference_cache(notebook, student)
         if cache.exists():
             cached = json.loads(cache.read_text())
             if cached.get("sha256") == digest and cached.get("student") == student:
                 return cached["records"]
-        result = self.execute(nbformat.read(source, as_version=4), f"reference-{notebook}{tag}", notebook,
-                              student=student, budget=None)
+        return None
+
+    def _compute_reference(self, notebook, student=None):
+        source = self.source_dir / f"{notebook}.ipynb"
+        digest = _sha(source)
+        records = self._cached_reference(notebook, student, digest)
+        if records is None:
+            records = self._reference_runs(notebook, [student])[student]
+            self._reference_cache(notebook, student).write_text(
+                json.dumps({"sha256": digest, "student": student, "records": records}))
+        return records
+
+    def _reference_runs(self, notebook, students):
+        """{student: records} of the reference solution run for each student, all in one sandbox and one
+        kernel (`execute.BATCH_RESET` before each student's copy gives it a fresh kernel's state).
+        Not cached; raises GradingError when the reference does not run cleanly."""
+        import nbformat
+
+        from .execute import batch_reset
+
+        source = self.source_dir / f"{notebook}.ipynb"
+        nb = nbformat.read(source, as_version=4)
+        batched = len(students) > 1           # one student: the notebook alone, the id from the environment
+        if batched:
+            combined = copy.deepcopy(nb)
+            combined.cells = []
+            for student in students:
+                combined.cells.append(nbformat.v4.new_code_cell(batch_reset(student, STUDENT_ENV)))
+                for cell in copy.deepcopy(nb.cells):
+                    cell.id = nbformat.v4.new_code_cell().id          # ids stay unique in the combined notebook
+                    combined.cells.append(cell)
+        else:
+            combined = nb
+        tag = "" if students == [None] else "." + hashlib.sha256("\0".join(students).encode()).hexdigest()[:16]
+        result = self.execute(combined, f"reference-{notebook}{tag}", notebook, student=students[0], budget=None,
+                              runs=len(students))
         if result["status"] != "ok":
             raise GradingError(f"the reference solution {source} did not run cleanly in the sandbox: "
                                f"{result['status']} {result.get('detail', '')}")
-        executed = nbformat.from_dict(result["notebook"])
-        for cell in executed.cells:
-            if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.outputs):
-                raise GradingError(f"the reference solution fails its own test cell "
-                                   f"{cell.metadata.get('nbgrader', {}).get('grade_id')}")
-        records = reference_records(executed)
-        cache.write_text(json.dumps({"sha256": digest, "student": student, "records": records}))
-        return records
+        executed, out, size = result["notebook"], {}, len(nb.cells) + batched
+        for i, student in enumerate(students):
+            cells = executed.cells[i * size:(i + 1) * size]
+            if batched:
+                reset, cells = cells[0], cells[1:]
+                if reset.execution_count is None or reset.outputs:
+                    raise GradingError(f"the reference runs of {notebook} could not start student {student!r}'s "
+                                       f"run: {[o.get('evalue', o.get('text', '')) for o in reset.outputs][:1]}")
+            for cell in cells:
+                if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.outputs):
+                    raise GradingError(f"the reference solution fails its own test cell "
+                                       f"{cell.metadata.get('nbgrader', {}).get('grade_id')}")
+            out[student] = reference_records(nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata))
+        return out
+
+    def prepare_references(self, students, jobs=2):
+        """With variants: every student's reference run before grading, in at most `jobs` batches (one
+        sandbox and one kernel each, run side by side) instead of one sandbox per student. Results are
+        cached per source version and student as `reference` does. Each batch's last student is also
+        run on its own and must get the same checked values. A batch that fails either way leaves its
+        students to `reference`, which runs them one by one (and reports a broken reference as before)."""
+        for notebook in [n for n in self.notebooks if self.variants(n)]:
+            digest = _sha(self.source_dir / f"{notebook}.ipynb")
+            missing = []
+            for student in dict.fromkeys(s for s in students if STUDENT_ID.fullmatch(s)):
+                records = self._cached_reference(notebook, student, digest)
+                if records is None:
+                    missing.append(student)
+                else:
+                    with self._reference_lock:
+                        self._references[(notebook, student)] = records
+            n = min(max(jobs, 1), len(missing))
+            batches = [missing[i::n] for i in range(n)] if n else []
+
+            def run_batch(batch, notebook=notebook, digest=digest):
+                try:
+                    found = self._reference_runs(notebook, batch)
+                    if len(batch) > 1:        # the last student, most exposed to what the others left, run alone
+                        alone = self._reference_runs(notebook, batch[-1:])
+                        if alone[batch[-1]] != found[batch[-1]]:
+                            raise GradingError(f"student {batch[-1]!r}'s checked values differ from those of a "
+                                               f"run on its own")
+                except GradingError as exc:
+                    self.reference(notebook, "reference-check")       # a broken reference stops grading here
+                    self.log(f"reference runs for {len(batch)} students of {notebook} in one kernel failed "
+                             f"({exc}); running them one by one")
+                    return
+                for student, records in found.items():
+                    self._reference_cache(notebook, student).write_text(
+                        json.dumps({"sha256": digest, "student": student, "records": records}))
+                    with self._reference_lock:
+                        self._references[(notebook, student)] = records
+
+            if not missing and not any(STUDENT_ID.fullmatch(s) for s in students):
+                self.reference(notebook, "reference-check")           # no one to grade: check it runs
+            with ThreadPoolExecutor(max_workers=max(n, 1)) as pool:
+                for job in [pool.submit(run_batch, b) for b in batches]:
+                    job.result()
 
     # --- sandboxed execution --------------------------------------------------------------------
 
@@ -216,7 +300,7 @@ class Grader:
                 self._libraries[allowed] = sandbox.library_copy(allowed, self.work / f"library-{tag}" / "dlcourse")
         return self._libraries[allowed]
 
-    def execute(self, nb, label, notebook, *, student=None, inputs=None, budget="default"):
+    def execute(self, nb, label, notebook, *, student=None, inputs=None, budget="default", runs=1):
         """Run `nb` in a fresh sandbox; returns {"status", "detail", "timed_out", "budget_hit", "notebook"}.
 
         The notebook reaches the executor through a pipe, never as a file in the sandbox. Results come
@@ -225,6 +309,7 @@ class Grader:
         folder, never from the notebook), for assignments with per-student variants.
         inputs : a folder of files (release and student files) copied into the working folder
         budget : seconds for the whole notebook (None: no budget, as for the reference solution)
+        runs : how many notebooks `nb` holds (a batch of reference runs): the wall-clock limit scales with it
         """
         import nbformat
 
@@ -245,7 +330,7 @@ class Grader:
                 argv += ["--input", str(input_dir)]
             else:
                 argv += ["--input", sandbox.INPUT]
-            wall = (budget if budget is not None else 60.0 * self.timeout) + self.timeout + 60
+            wall = runs * ((budget if budget is not None else 60.0 * self.timeout) + self.timeout) + 60
             limits = sandbox.Limits(cpu_seconds=int(wall) + 60)
             with (self.slots.acquire() if self.slots else _no_slot()) as slot:
                 result, killed = self._run_sandbox(argv, input_dir, limits, slot, notebook, student, wall, label,
@@ -525,6 +610,16 @@ class Grader:
                 names.append(entry)
         return names
 
+    def set_up(self, students, jobs=2):
+        """Before grading: the gradebook knows the source notebooks, and the reference solution's checked
+        values are ready (with variants, for every student, in batches). Independent: run together."""
+        with ThreadPoolExecutor(max_workers=2 + len(self.notebooks)) as setup:
+            jobs_ = [setup.submit(self.sync_gradebook), setup.submit(self.prepare_references, students, jobs)]
+            jobs_ += [setup.submit(self.reference, n) for n in self.notebooks if not self.variants(n)]
+            for job in jobs_:
+                job.result()
+        self.sync_due_date()
+
     def run(self, jobs=2, progress=True):
         """Grade every submission with `jobs` workers; write the CSV; returns the outcomes."""
         from tqdm import tqdm
@@ -536,13 +631,7 @@ class Grader:
         if self.isolation == "rlimits-only":
             self.log("WARNING: bubblewrap (bwrap) is not available: student code can read the course folder. "
                      "Install it: sudo apt-get install bubblewrap")
-        with ThreadPoolExecutor(max_workers=1 + len(self.notebooks)) as setup:   # independent: run together
-            # (with variants: one check that the reference runs cleanly; each student's own reference comes later)
-            checks = [setup.submit(self.reference, n, "reference-check" if self.variants(n) else None)
-                      for n in self.notebooks]
-            for job in [setup.submit(self.sync_gradebook), *checks]:
-                job.result()
-        self.sync_due_date()
+        self.set_up(students, jobs)
         outcomes = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool, \
                 tqdm(total=len(students), desc=f"grading {self.assignment}", unit="sub", disable=not progress,

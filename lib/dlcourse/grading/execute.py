@@ -26,23 +26,77 @@ import sys
 import time
 
 HARNESS = '''
-import os as _os, sys as _sys, importlib.abc as _abc
-_ALLOWED = {allowed!r}
-_os.environ[{env!r}] = ",".join(_ALLOWED)
-def _allowed(name):
-    if name != "dlcourse" and not name.startswith("dlcourse."):
-        return True
-    return any(name == a or (a != "dlcourse" and name.startswith(a + ".")) for a in _ALLOWED)
-class _OnlyAllowedModules(_abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if not _allowed(name):
-            raise ImportError(name + " is not available while grading: the homework asks you to write this yourself")
-        return None
-_sys.meta_path.insert(0, _OnlyAllowedModules())
-for _name in [m for m in _sys.modules if not _allowed(m)]:
-    _sys.modules.pop(_name)
-del _os, _sys, _abc, _OnlyAllowedModules
+def _dlcourse_harness(allowed):         # leaves no name in the notebook's namespace; the finder keeps its own state
+    import importlib.abc, os, sys
+    os.environ[{env!r}] = ",".join(allowed)
+    def is_allowed(name):
+        if name != "dlcourse" and not name.startswith("dlcourse."):
+            return True
+        return any(name == a or (a != "dlcourse" and name.startswith(a + ".")) for a in allowed)
+    class OnlyAllowedModules(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if not is_allowed(name):
+                raise ImportError(name + " is not available while grading: the homework asks you to write this yourself")
+            return None
+    sys.meta_path.insert(0, OnlyAllowedModules())
+    for name in [m for m in sys.modules if not is_allowed(m)]:
+        sys.modules.pop(name)
+_dlcourse_harness({allowed!r})
+del _dlcourse_harness
 '''
+
+# Reference runs for many students in one kernel (assignments with per-student variants): the grader
+# puts this cell before each student's copy of the reference notebook. Its first run takes a snapshot
+# of the fresh kernel's state; every run puts that state back as a fresh kernel would have it (empty
+# namespace, dlcourse imported anew, the working folder empty and current, environment, sys.path,
+# warning filters, numpy's error handling, print options and random state, Python's random state, no
+# open figures) and sets the next student's id where `dlcourse.homework.student_id()` reads it.
+BATCH_RESET = '''
+import sys as _sys
+if "_dlcourse_batch" not in _sys.modules:
+    import types as _types
+    _sys.modules["_dlcourse_batch"] = _types.ModuleType("_dlcourse_batch")
+    exec({helper!r}, _sys.modules["_dlcourse_batch"].__dict__)
+    del _types
+_sys.modules["_dlcourse_batch"].next_student({student!r}, {env!r}, get_ipython())
+'''
+BATCH_HELPER = '''
+import os, random, shutil, sys, warnings
+import numpy
+
+HOME, ENVIRON, PATH, FILTERS = os.getcwd(), dict(os.environ), list(sys.path), list(warnings.filters)
+RANDOM, NUMPY = random.getstate(), (numpy.geterr(), numpy.get_printoptions(), numpy.random.get_state())
+
+def next_student(student, env, shell):
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    shell.reset(new_session=False)
+    for name in [m for m in sys.modules if m == "dlcourse" or m.startswith("dlcourse.")]:
+        del sys.modules[name]
+    os.chdir(HOME)
+    for entry in os.listdir(HOME):
+        path = os.path.join(HOME, entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    os.environ.clear()
+    os.environ.update(ENVIRON)
+    os.environ[env] = student
+    sys.path[:] = PATH
+    warnings.filters[:] = FILTERS
+    warnings._filters_mutated()          # forget which warnings were already shown
+    random.setstate(RANDOM)
+    numpy.seterr(**NUMPY[0])
+    numpy.set_printoptions(**NUMPY[1])
+    numpy.random.set_state(NUMPY[2])
+'''
+
+
+def batch_reset(student, env):
+    """The source of the cell that starts `student`'s run in a batch of reference runs (`BATCH_RESET`)."""
+    return BATCH_RESET.format(helper=BATCH_HELPER, student=student, env=env)
+
 
 MAX_CELL_OUTPUT = 8 * 1024**2      # bytes of JSON per cell; larger outputs are replaced by a note
 
