@@ -68,8 +68,12 @@ def _new_course(parent, name="course"):
 
 def _tree(folder):
     """{relative path: (sha256, mtime_ns)} of every file under `folder`."""
-    return {str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+    return {str(p.relative_to(folder)): (_sha(p.read_bytes()), p.stat().st_mtime_ns)
             for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def _sha(text):
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
 
 
 def _by_status(results):
@@ -98,7 +102,7 @@ class Accounts:
 
     def sh(self, role, script, *args):
         """Run a shell script as that user (arguments as $1, $2, ...)."""
-        return _run(["runuser", "-u", self[role], "--", "/bin/sh", "-c", script, "sh", *args], cwd=self.home(role),
+        return _run([shutil.which("runuser"), "-u", self[role], "--", "/bin/sh", "-c", script, "sh", *args], cwd=self.home(role),
                     env={"HOME": str(self.home(role)), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
 
     def remove(self):
@@ -123,14 +127,15 @@ def submit(accounts, role, notebook_text, exchange, python):
     (folder / "hw1.ipynb").write_text(notebook_text)
     for path in (folder, folder / "hw1.ipynb"):
         shutil.chown(path, accounts[role], accounts[role])
-    proc = _run(["runuser", "-u", accounts[role], "--", python, "-c", SUBMIT, SITE_PACKAGES, exchange],
+    proc = _run([shutil.which("runuser"), "-u", accounts[role], "--", python, "-c", SUBMIT, SITE_PACKAGES, exchange],
                 cwd=accounts.home(role), env={"HOME": str(accounts.home(role)), "PATH": "/usr/bin:/bin",
                                               "LANG": "C.UTF-8"})
     assert "Submitted as" in proc.stderr, proc.stderr[-2000:]
 
 
 def plant(accounts, role, inbound, name, script, *args):
-    """A folder made by hand in inbound/ as that user: `script` runs inside it; timestamp.txt as nbgrader's."""
+    """A folder made by hand in inbound/ as that user: `script` runs inside it with `args` as $3, $4, ...;
+    timestamp.txt as nbgrader writes it."""
     timestamp = name.split("+")[2]
     accounts.sh(role, 'mkdir "$1" && cd "$1" && printf %s "$2" > timestamp.txt && ' + script,
                 inbound / name, timestamp, *args)
@@ -172,15 +177,15 @@ def exchange():
         # solutions notebook (her newest), then a folder named after alice, newer than alice's submission
         links_to = course / "solutions" / "hw1"
         accounts.sh("mallory", 'ln -s "$1" "$2"', links_to, inbound / f"{mallory}+hw1+{_now()}+folderlink")
-        plant(accounts, "mallory", inbound, f"{mallory}+hw1+{_now()}+filelink", 'ln -s "$1" hw1.ipynb', solution)
+        plant(accounts, "mallory", inbound, f"{mallory}+hw1+{_now()}+filelink", 'ln -s "$3" hw1.ipynb', solution)
         forged = notebooks["wrong_update_rule"]
-        plant(accounts, "mallory", inbound, f"{alice}+hw1+{_now()}+forged", 'printf %s "$1" > hw1.ipynb', forged)
-        denied = subprocess.run(["runuser", "-u", mallory, "--", "cat", solution], capture_output=True)
+        plant(accounts, "mallory", inbound, f"{alice}+hw1+{_now()}+forged", 'printf %s "$3" > hw1.ipynb', forged)
+        denied = subprocess.run([shutil.which("runuser"), "-u", mallory, "--", "cat", solution], capture_output=True)
         assert denied.returncode != 0, "mallory can read the solutions herself: the test would prove nothing"
 
-        # stock nbgrader collect, on the same exchange, in a course folder of its own
-        stock = _new_course(scratch, "stock")
-        _run([BIN / "nbgrader", "collect", "hw1", f"--Exchange.root={root}"], cwd=stock, env=_env())
+        # stock nbgrader collect, on the same exchange, into a folder of its own (dlcourse grade never sees it)
+        _run([BIN / "nbgrader", "collect", "hw1", f"--Exchange.root={root}",
+              "--CourseDirectory.submitted_directory=stock-submitted"], cwd=course, env=_env())
 
         # dlcourse collect, the command line, first run
         first = subprocess.run([BIN / "dlcourse", "collect", "hw1", "--exchange", root], cwd=course, env=_env(),
@@ -207,7 +212,7 @@ def exchange():
                      cwd=course, env=_env())
         with open(course / "grades" / "hw1.csv", newline="") as f:
             grades = {row["student_id"]: row for row in csv.DictReader(f)}
-        yield {"accounts": accounts, "course": course, "stock": stock, "solution": solution.read_bytes(),
+        yield {"accounts": accounts, "course": course, "solution": solution.read_bytes(),
                "notebooks": notebooks, "forged": forged, "first": first, "after_first": after_first,
                "without_update": without_update, "after_without_update": after_without_update,
                "updated": updated, "update_lines": lines, "after_update": after_update, "again": again,
@@ -219,15 +224,15 @@ def exchange():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _notebook(course, student):
-    return (course / "submitted" / student / "hw1" / "hw1.ipynb").read_bytes()
+def _stock_collected(exchange, student):
+    return (exchange["course"] / "stock-submitted" / student / "hw1" / "hw1.ipynb").read_bytes()
 
 
 def test_stock_nbgrader_collect_copies_the_solutions_and_takes_a_forged_name(exchange):
     """Why the tool exists: nbgrader 0.9's collect follows the planted link and believes the folder name."""
     a = exchange["accounts"]
-    assert _notebook(exchange["stock"], a["mallory"]) == exchange["solution"]
-    assert _notebook(exchange["stock"], a["alice"]).decode() == exchange["forged"]
+    assert _stock_collected(exchange, a["mallory"]) == exchange["solution"]
+    assert _stock_collected(exchange, a["alice"]).decode() == exchange["forged"]
 
 
 def test_first_collect_takes_honest_submissions_and_refuses_links_and_forged_names(exchange):
@@ -240,10 +245,10 @@ def test_first_collect_takes_honest_submissions_and_refuses_links_and_forged_nam
     assert f"{a['alice']}: refused {a['alice']}+hw1+" in out
     assert f"not_owner: the folder belongs to {a['mallory']}, not to the student ({a['alice']})" in out
     assert out.strip().splitlines()[-1] == "2 collected, 0 updated, 0 unchanged, 3 refused (3 students)"
-    course = exchange["course"]
-    assert _notebook(course, a["alice"]).decode() == exchange["notebooks"][ALICE_V1]
-    assert _notebook(course, a["bob"]).decode() == exchange["notebooks"][BOB_BUG]
-    assert not (course / "submitted" / a["mallory"]).exists()
+    collected = exchange["after_first"]
+    for student, name in ((a["alice"], ALICE_V1), (a["bob"], BOB_BUG)):
+        assert collected[f"{student}/hw1/hw1.ipynb"][0] == _sha(exchange["notebooks"][name])
+    assert not any(path.startswith(a["mallory"]) for path in collected)
     # nbgrader's files are kept: timestamp.txt (late penalties) and submission_secret.txt
     assert {Path(p).name for p in exchange["after_first"]} == {"hw1.ipynb", "timestamp.txt", "submission_secret.txt"}
 
@@ -251,9 +256,8 @@ def test_first_collect_takes_honest_submissions_and_refuses_links_and_forged_nam
 def test_the_solutions_never_reach_submitted(exchange):
     for snapshot in ("after_first", "after_update", "after_older"):
         hashes = {h for h, _ in exchange[snapshot].values()}
-        assert hashlib.sha256(exchange["solution"]).hexdigest() not in hashes
-    forged = hashlib.sha256(exchange["forged"].encode()).hexdigest()
-    assert forged not in {h for h, _ in exchange["after_older"].values()}
+        assert _sha(exchange["solution"]) not in hashes
+    assert _sha(exchange["forged"]) not in {h for h, _ in exchange["after_older"].values()}
 
 
 def test_a_newer_submission_is_taken_only_with_update(exchange):
@@ -262,7 +266,7 @@ def test_a_newer_submission_is_taken_only_with_update(exchange):
     assert exchange["after_without_update"] == exchange["after_first"]
     assert (a["alice"], "updated", "") in _by_status(exchange["updated"])
     assert (a["bob"], "unchanged", "") in _by_status(exchange["updated"])
-    assert _notebook(exchange["course"], a["alice"]).decode() == exchange["notebooks"]["reference"]
+    assert exchange["after_update"][f"{a['alice']}/hw1/hw1.ipynb"][0] == _sha(exchange["notebooks"]["reference"])
     # the forged folder is still refused, and the summary says so
     assert any("not_owner" in line for line in exchange["update_lines"])
 
