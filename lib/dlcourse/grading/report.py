@@ -463,9 +463,16 @@ def gather(assignment, root="."):
         raise ReportError(f"{assignment} has not been graded yet: expected {grades}; run "
                           f"`dlcourse grade {assignment}` first")
     rows = read_grades(grades)
+    db_url = coursedir.db_url
+    if db_url.startswith("sqlite:///"):          # a relative sqlite path is relative to the course, not to the cwd
+        db_file = course / db_url.removeprefix("sqlite:///")
+        if not db_file.is_file():
+            raise ReportError(f"no gradebook at {db_file} (nbgrader_config.py's db_url): run "
+                              f"`dlcourse grade {assignment}` in {course} first")
+        db_url = f"sqlite:///{db_file}"
     notebooks = sorted(p.stem for p in (source / assignment).glob("*.ipynb"))
     order = {n: source_order(source / assignment / f"{n}.ipynb") for n in notebooks}
-    parts, scores, seconds_late, ids = read_gradebook(coursedir.db_url, assignment, _shown, order)
+    parts, scores, seconds_late, ids = read_gradebook(db_url, assignment, _shown, order)
     graded = {r["student"] for r in rows if r["score"] is not None}
     failures = read_failures(course / coursedir.autograded_directory, assignment, notebooks,
                              {real: shown for real, shown in ids.items() if shown in graded})
