@@ -21,8 +21,11 @@ by `nbgrader submit`), and copies a submission only when
 
 Per student the newest accepted submission counts; a refused folder never hides an accepted one. As
 `nbgrader collect`: an existing submitted/<student>/<assignment>/ is kept unless ``--update``, and
-then replaced only by a newer submission (never by an older one). Links, hidden files and odd names
-in the exchange get a reason in the summary, never a traceback.
+then replaced only by a newer submission (never by an older one); running it again changes nothing.
+The summary has a line per student (collected, updated, unchanged) and per refused folder, with its
+reason (link, not_owner, unknown_student, invalid_name, special_file, too_large, bad_timestamp,
+unreadable, destination). Exit status: 0 (refusals are the students' doing, as statuses are for
+`dlcourse grade`), 1 when a submission could not be written, 2 when collecting cannot start.
 """
 
 import argparse
@@ -65,7 +68,7 @@ class Refused(Exception):
 class Result:
     """What happened to one student, or to one refused inbound folder."""
     student: str
-    status: str                   # collected | updated | unchanged | refused
+    status: str                   # collected | updated | unchanged | refused | failed (could not write)
     detail: str = ""
     folder: str = ""              # the inbound folder's name
     timestamp: datetime.datetime = None
@@ -147,7 +150,7 @@ def parse_time(text):
 
 
 def _utc(seconds):
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).replace(tzinfo=None)
 
 
 def read_submission(inbound_fd, name, claimed_time, uid, *, trust_timestamps=False):
@@ -226,10 +229,9 @@ def read_submission(inbound_fd, name, claimed_time, uid, *, trust_timestamps=Fal
 
     if "timestamp.txt" not in files:
         raise Refused("bad_timestamp", "no timestamp.txt (nbgrader submit always writes one)")
-    written = parse_time(files["timestamp.txt"][0][:200].decode("utf-8", "replace"))
-    if written is None or written != claimed_time:
-        raise Refused("bad_timestamp", f"timestamp.txt ({_shown(files['timestamp.txt'][0][:40].decode('utf-8', 'replace'))}) "
-                                       "does not match the folder's name")
+    text = files["timestamp.txt"][0][:200].decode("utf-8", "replace")
+    if parse_time(text) != claimed_time:
+        raise Refused("bad_timestamp", f"timestamp.txt ({_shown(text[:40])}) does not match the folder's name")
     submission = Submission(name, claimed_time, files, folders)
     changed = _utc(state["changed"])
     if not trust_timestamps and changed > claimed_time + datetime.timedelta(seconds=TIMESTAMP_SLACK):
@@ -315,8 +317,10 @@ def collect(assignment, *, root=".", exchange=None, course=None, update=False, t
         finally:
             os.close(course_fd)
     except OSError as exc:
-        raise CollectError(f"--exchange: cannot open {inbound} ({exc.strerror}; a link is refused): release an "
-                           "assignment first, or pass --exchange (c.Exchange.root) and --course") from exc
+        linked = os.path.islink(exchange / course) or os.path.islink(inbound)
+        why = "a link, refused: the course's folders must be real folders" if linked else exc.strerror
+        raise CollectError(f"--exchange: cannot open {inbound} ({why}); release an assignment first, or pass "
+                           "--exchange (c.Exchange.root) and --course") from exc
     try:
         try:
             names = os.listdir(inbound_fd)
@@ -358,9 +362,7 @@ def _expected_uid(student, owners):
     try:
         return pwd.getpwnam(student).pw_uid
     except KeyError:
-        raise Refused("unknown_student", f"no account named {_shown(student)}: each student must be the Unix user who "
-                                         "owns the submission (one shared account: --trust-names; uids without "
-                                         "accounts here: --owners)") from None
+        raise Refused("unknown_student", f"no account named {_shown(student)}") from None
 
 
 def _collect_student(student, folders, inbound_fd, submitted, assignment, ignore, *, update, trust_names, owners,
@@ -396,22 +398,30 @@ def _collect_student(student, folders, inbound_fd, submitted, assignment, ignore
         done.status = "updated"
     else:
         done.status = "collected"
-    student_dir.mkdir(parents=True, exist_ok=True)
-    write_submission(newest, student_dir, assignment, ignore)
+    try:
+        student_dir.mkdir(parents=True, exist_ok=True)
+        write_submission(newest, student_dir, assignment, ignore)
+    except OSError as exc:
+        done.status, done.detail = "failed", f"cannot write {dest}: {exc.strerror}"
     return results + [done]
 
 
 def _summary(assignment, inbound, submitted, results, log):
-    log(f"collect {assignment}: {inbound} -> {submitted}/<student>/{assignment}/")
+    log(f"collect {assignment}: {os.path.abspath(inbound)} -> {submitted}/<student>/{assignment}/")
     for r in results:
         when = f" ({r.timestamp:%Y-%m-%d %H:%M:%S} UTC)" if r.timestamp else ""
         if r.status == "refused":
             log(f"  {_shown(r.student)}: refused {_shown(r.folder)} — {r.reason}: {r.detail}")
         else:
             log(f"  {_shown(r.student)}: {r.status}{when}" + (f" — {r.detail}" if r.detail else ""))
-    counts = {s: sum(r.status == s for r in results) for s in ("collected", "updated", "unchanged", "refused")}
+    counts = {s: sum(r.status == s for r in results) for s in ("collected", "updated", "unchanged", "refused", "failed")}
+    if not counts["failed"]:
+        del counts["failed"]
     students = len({r.student for r in results})
     log(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({students} students)")
+    if any(r.reason == "unknown_student" for r in results):
+        log("unknown_student: each student must be the Unix user who owns the submission; with one shared account "
+            "pass --trust-names, with uids that have no account here pass --owners (student_id,uid rows)")
 
 
 def main(argv=None):
@@ -437,12 +447,12 @@ def main(argv=None):
                              "the exchange was restored from a copy)")
     args = parser.parse_args(argv)
     try:
-        collect(args.assignment, root=args.root, exchange=args.exchange, course=args.course, update=args.update,
+        results = collect(args.assignment, root=args.root, exchange=args.exchange, course=args.course, update=args.update,
                 trust_names=args.trust_names, owners=args.owners, trust_timestamps=args.trust_timestamps)
     except CollectError as exc:
         print(f"dlcourse collect: {exc}", file=sys.stderr)
         return 2
-    return 0
+    return 1 if any(r.status == "failed" for r in results) else 0
 
 
 if __name__ == "__main__":
