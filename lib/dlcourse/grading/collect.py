@@ -367,18 +367,21 @@ def _expected_uid(student, owners):
 
 def _collect_student(student, folders, inbound_fd, submitted, assignment, ignore, *, update, trust_names, owners,
                      trust_timestamps):
-    results, accepted = [], []
+    results, newest = [], None
     for name, claimed in folders:
         try:
             uid = None if trust_names else _expected_uid(student, owners)
-            accepted.append(read_submission(inbound_fd, name, claimed, uid, trust_timestamps=trust_timestamps))
+            submission = read_submission(inbound_fd, name, claimed, uid, trust_timestamps=trust_timestamps)
         except Refused as exc:
             results.append(Result(student, "refused", str(exc), name, claimed, exc.reason))
+            continue
         except OSError as exc:         # vanished or unreadable while read
             results.append(Result(student, "refused", f"unreadable: {exc.strerror}", name, claimed, "unreadable"))
-    if not accepted:
+            continue
+        if newest is None or (submission.timestamp, submission.folder) > (newest.timestamp, newest.folder):
+            newest = submission        # only one submission in memory besides the one being read
+    if newest is None:
         return results
-    newest = max(accepted, key=lambda s: (s.timestamp, s.folder))
     done = Result(student, "", newest.note, newest.folder, newest.timestamp)
     student_dir = submitted / student
     for path in (submitted, student_dir):
