@@ -9,7 +9,8 @@ Layers (each module one concept):
                 solution's, and fails cells that did not run;
 * `autograde` — the pipeline per submission (nbgrader's sanitize preprocessors → sandbox →
                 verify → nbgrader's SaveAutoGrades) and the parallel driver with the grades CSV;
-* `feedback`  — per-student HTML without hidden tests or server paths.
+* `feedback`  — per-student HTML without hidden tests or server paths;
+* `collect`   — nbgrader's exchange → submitted/, refusing links and names that are not the owner's.
 
 Teaching code never imports this package; it never imports widgets.
 """
