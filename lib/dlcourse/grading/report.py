@@ -25,7 +25,8 @@ from pathlib import Path
 REQUIRED = ("student_id", "score", "max_score", "status")
 TOP_TESTS = 10            # failing tests listed
 TOP_MESSAGES = 3          # messages per failing test
-EXAMPLES = 3              # student ids quoted per message
+EXAMPLES = 3              # student ids quoted per status
+MESSAGE_EXAMPLES = 2      # and per failing test's message
 SLOWEST = 10
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -206,7 +207,7 @@ def summarize(assignment, rows, parts, scores, failures, seconds_late, *, severi
         for notebook, name, message in failures.get(student, []):
             by_test[(notebook, name)] += 1
             messages[(notebook, name)][message] += 1
-            if len(examples[(notebook, name, message)]) < EXAMPLES:
+            if len(examples[(notebook, name, message)]) < MESSAGE_EXAMPLES:
                 examples[(notebook, name, message)].append(student)
     position = {(p["notebook"], p["name"]): i for i, p in enumerate(parts)}
     failing = [{"notebook": nb, "name": name, "failures": n, "of": len(graded_ids),
@@ -231,6 +232,8 @@ def summarize(assignment, rows, parts, scores, failures, seconds_late, *, severi
         "not_graded": [{"student": r["student"], "status": "+".join(r["statuses"]), "detail": r["detail"]}
                        for r in rows if r["score"] is None],
         "statuses": [(s, status_counts[s]) for s in ordered] + ([("late", len(late))] if late else []),
+        "status_examples": {s: [r["student"] for r in rows if s in r["statuses"]][:EXAMPLES] for s in ordered}
+        | {"late": [x["student"] for x in late][:EXAMPLES]},
         "late": late,
         "parts": part_rows,
         "failing_tests": failing,
@@ -257,7 +260,7 @@ def histogram_png(summary):
     ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], fontsize=8, padding=1)
     mean = summary["score"]["mean"]
     if mean is not None:
-        ax.axvline(mean, color="#c0392b", linestyle="--", linewidth=1.2, label=f"mean {mean:.1f}")
+        ax.axvline(mean, color="#c0392b", linestyle="--", linewidth=1.2, label=f"mean {mean:.1f}", zorder=0)
         ax.legend(frameon=False, fontsize=9, loc="upper left")
     ax.set_xlabel(f"score (points, out of {summary['max_score']:g})" if summary["max_score"] else "score")
     ax.set_ylabel("submissions")
@@ -317,6 +320,7 @@ figure img{width:100%;max-width:640px;height:auto;display:block}
 table{border-collapse:collapse;background:#fff;width:100%;font-size:14px}
 th,td{border-bottom:1px solid #e5e8ec;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f5;font-weight:600} td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.nowrap{white-space:nowrap}
 td.id,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;overflow-wrap:anywhere}
 .bar{display:inline-block;width:110px;height:10px;background:#e5e8ec;border-radius:5px;vertical-align:middle;margin-left:6px}
 .bar span{display:block;height:100%;border-radius:5px}
@@ -333,8 +337,10 @@ def render_html(summary, png, *, sources=""):
     cards = [(f"{s['n_submissions']}", "submissions"), (f"{s['n_graded']}", "graded"),
              (_fmt(score["mean"]), f"mean score / {_fmt(mx)}"), (_fmt(score["median"]), "median"),
              (f"{_fmt(score['min'])}–{_fmt(score['max'])}", "range")]
-    status_rows = [[f"<code>{_e(name)}</code>", str(n)] for name, n in s["statuses"]]
-    status_html = _table(["status", "submissions"], status_rows, ("", "num"))
+    status_rows = [[f"<code>{_e(name)}</code>", str(n),
+                    "" if name == "ok" else ", ".join(f"<code>{_e(x)}</code>" for x in s["status_examples"][name])
+                    + (" …" if n > len(s["status_examples"][name]) else "")] for name, n in s["statuses"]]
+    status_html = _table(["status", "submissions", "e.g."], status_rows, ("nowrap", "num", "id"))
     if s["late"]:
         status_html += "<p class='muted'>Late (after the due date, from the gradebook): " + ", ".join(
             f"<code>{_e(x['student'])}</code> {_e(_seconds(x['seconds_late']))}"
@@ -362,7 +368,7 @@ def render_html(summary, png, *, sources=""):
             lines += f"<div class='muted'>and {t['other_messages']} other message(s)</div>"
         fail_rows.append([f"<code>{_e(t['name'])}</code>", f"{t['failures']}/{t['of']}", lines])
     fail_html = (_table(["test", "failed", "first line of the error (most frequent first)"], fail_rows,
-                        ("", "num", "")) if fail_rows else "<p>No test failed.</p>")
+                        ("nowrap", "num", "")) if fail_rows else "<p>No test failed.</p>")
     if len(s["failing_tests"]) > TOP_TESTS:
         fail_html += f"<p class='muted'>{len(s['failing_tests']) - TOP_TESTS} more failing test(s) in the CSV.</p>"
 
