@@ -2,9 +2,12 @@
 
 Run:  .venv/bin/python benchmarks/grading.py [N]     (N submissions, default 60)
       JOBS=4 ... (other worker counts), PER_STUDENT=1 ... (also stock nbgrader called once per student)
+      SCHEDULER=local ... (or --scheduler local): the thread pool against `dlcourse grade --scheduler local`,
+      a Dask LocalCluster of JOBS single-threaded worker processes on this machine (instead of stock nbgrader)
 Both start from a fresh copy of the course with the same submissions (a mix of correct, buggy and
 broken notebooks) and include their set-up (nbgrader generate_assignment; for dlcourse also the
-reference run). Prints both wall times, seconds per submission and the ratio. Goal: >= 4x.
+reference run). Prints both wall times, seconds per submission and the ratio. Goal: >= 4x
+(with SCHEDULER=local: the cluster's cost on one machine, cluster/thread pool; the grades must be equal).
 """
 
 import os
@@ -42,8 +45,26 @@ def timed(cmd, cwd):
     return elapsed, proc
 
 
+def cluster_against_pool(submissions, n, jobs):
+    """The same submissions graded by the thread pool and by a local 2-worker Dask cluster (cluster first,
+    then the pool, each from a fresh course); both CSVs must be equal."""
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        pool_course, cluster_course = make_course(a, submissions), make_course(b, submissions)
+        base = [str(BIN / "dlcourse"), "grade", "hw1", "--jobs", jobs, "--no-progress"]
+        t_cluster, p = timed(base + ["--scheduler", "local"], cluster_course)
+        print(f"dlcourse grade --scheduler local ({jobs} workers): {t_cluster:7.1f} s  ({t_cluster / n:.2f} s per "
+              f"submission)  exit {p.returncode}")
+        t_pool, p = timed(base, pool_course)
+        print(f"dlcourse grade --jobs {jobs} (thread pool):    {t_pool:7.1f} s  ({t_pool / n:.2f} s per submission)  "
+              f"exit {p.returncode}")
+        same = ((pool_course / "grades" / "hw1.csv").read_text() == (cluster_course / "grades" / "hw1.csv").read_text())
+        print(f"ratio cluster/thread pool: {t_cluster / t_pool:.2f}x  (same CSV: {same})")
+
+
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 60
+    args = [a for a in sys.argv[1:] if a not in ("--scheduler", "local")]
+    scheduler = os.environ.get("SCHEDULER") or ("local" if "--scheduler" in sys.argv[1:] else None)
+    n = int(args[0]) if args else 60
     pool = corpus.honest_and_mutants()
     broken = {k: v for k, v in corpus.adversarial("/nonexistent").items()
               if k in ("kernel_exit", "truncated_notebook", "patches_asserts_and_abs", "uses_dlcourse_implementation")}
@@ -51,6 +72,10 @@ def main():
     submissions = {f"s{i:03d}_{name}": entry for i, (name, entry) in
                    zip(range(n), (mix[i % len(mix)] for i in range(n)))}
     print(f"{n} submissions ({len(mix)} kinds: correct, buggy, broken), {os.cpu_count()} CPUs")
+    if scheduler == "local":
+        return cluster_against_pool(submissions, n, os.environ.get("JOBS", "2"))
+    if scheduler:
+        sys.exit(f"--scheduler: only `local` is timed here, got {scheduler!r}")
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         ours_course, stock_course = make_course(a, submissions), make_course(b, submissions)
         jobs = os.environ.get("JOBS", "2")

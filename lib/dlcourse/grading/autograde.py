@@ -22,6 +22,7 @@ A failed submission has its status there, never a bare 0.
 import copy
 import csv
 import fnmatch
+import functools
 import hashlib
 import json
 import os
@@ -100,6 +101,195 @@ def _sha(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def tree_digest(folder):
+    """A digest of a folder's files (names and contents); None when it holds a link or a special file,
+    or is missing."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return None
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in sorted(os.walk(folder, followlinks=False)):
+        dirnames.sort()
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode) or not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                return None
+            h.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
+            if stat.S_ISREG(st.st_mode):
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest():
+    """A digest of the installed dlcourse package's code: the grader's and what the sandbox sees."""
+    folder, h = sandbox.library_dir(), hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        h.update(str(path.relative_to(folder)).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@dataclass
+class Submission:
+    """One submission between `Grader.prepare` and `Grader.store`: its outcome so far, its input files
+    (a temporary folder, removed by `close`) and the task for `run_notebooks` (None: nothing to run)."""
+    student: str
+    outcome: Outcome
+    gradeable: bool = False
+    folder: Path = None
+    inputs: Path = None
+    task: dict = None
+    digest: str = None          # of the submission's files when it was prepared (`tree_digest`)
+
+    def close(self):
+        if self.inputs is not None:
+            _remove(self.inputs)
+
+
+def run_notebooks(runner, task, inputs):
+    """The sandboxed part of grading one submission, the same on the grader's machine and on a Dask
+    worker: each notebook of `task` (from `Grader.prepare`) runs in a fresh sandbox of `runner` with the
+    files of the folder `inputs`, its test cells are verified against the reference's checked values,
+    and only the verdicts and redacted outputs are kept. Returns plain data for `Grader.store`:
+    {"notebooks": {name: executed notebook}, "statuses": [[status, detail], ...]}."""
+    import nbformat
+
+    notebooks, statuses = {}, []
+    for item in task["notebooks"]:
+        nb = nbformat.from_dict(copy.deepcopy(item["notebook"]))
+        result = runner.execute(nb, f"{task['student']}-{item['name']}", item["allowed"], student=task["student"],
+                                inputs=inputs)
+        if result["status"] in ("kernel_died", "timeout", "grading_error"):
+            statuses.append([result["status"], result.get("detail") or result["status"]])
+        executed = result["notebook"]
+        verify(executed, item["reference"], timed_out=result.get("timed_out", ()),
+               kernel_died=result["status"] == "kernel_died")
+        public_outputs(executed, set(item["hidden"]))
+        notebooks[item["name"]] = executed
+    return {"notebooks": notebooks, "statuses": statuses}
+
+
+class Runner:
+    """Sandboxed execution on this machine: fresh sandboxes (slots, filtered library copies) under `work`.
+
+    The grader's own machine has one; with `--scheduler`, every Dask worker has its own (`distributed`).
+    slots : how many sandboxes may run at once (at level bwrap-slots, each has its own uid and cgroup)
+    """
+
+    def __init__(self, work, *, timeout=30, budget=None, slots=2):
+        self.work, self.timeout = Path(work), int(timeout)
+        self.budget = float(budget) if budget else 20.0 * self.timeout   # seconds for a whole notebook
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.isolation = sandbox.level()
+        self.slots = None
+        if self.isolation == "bwrap-slots":           # fail loudly: no per-sandbox limits, no grading as root
+            if sandbox.cgroup_kind() is None:
+                raise sandbox.SandboxError("no writable cgroups (pids, memory, cpu) under /sys/fs/cgroup: each "
+                                           "sandbox needs its own limits (run as root on a machine with cgroups)")
+            self.slots = sandbox.Slots(slots)
+        self._libraries, self._library_lock = {}, threading.Lock()
+
+    def library(self, allowed):
+        """The filtered copy of dlcourse the sandbox sees for this allow-list (made once per run)."""
+        with self._library_lock:
+            if allowed not in self._libraries:
+                tag = hashlib.sha256(",".join(allowed).encode()).hexdigest()[:12]
+                self._libraries[allowed] = sandbox.library_copy(allowed, self.work / f"library-{tag}" / "dlcourse")
+        return self._libraries[allowed]
+
+    def execute(self, nb, label, allowed, *, student=None, inputs=None, budget="default", runs=1):
+        """Run `nb` in a fresh sandbox; returns {"status", "detail", "timed_out", "budget_hit", "notebook"}.
+
+        The notebook reaches the executor through a pipe, never as a file in the sandbox. Results come
+        back cell by cell: when the sandbox has to be killed, every cell that ran keeps its outputs.
+        allowed : the dlcourse modules the notebook may use (`Grader.allowed`)
+        student : the id the notebook's `dlcourse.homework.student_id()` sees (from the submission's
+        folder, never from the notebook), for assignments with per-student variants.
+        inputs : a folder of files (release and student files) copied into the working folder
+        budget : seconds for the whole notebook (None: no budget, as for the reference solution)
+        runs : how many notebooks `nb` holds (a batch of reference runs): the wall-clock limit scales with it
+        """
+        import nbformat
+
+        allowed = tuple(allowed)
+        budget = self.budget if budget == "default" else budget
+        scratch = Path(tempfile.mkdtemp(prefix=f"{hashlib.sha256(label.encode()).hexdigest()[:16]}-", dir=self.work))
+        try:
+            input_dir = scratch / "input"
+            if inputs is not None:
+                shutil.copytree(inputs, input_dir, symlinks=True,          # never a notebook: it may hold tests
+                                ignore=shutil.ignore_patterns("*.ipynb", *KEPT_FILES))
+            sandbox.prepare_inputs(input_dir)
+            argv = [sys.executable, sandbox.EXECUTOR_IN_SANDBOX if self.isolation != "rlimits-only"
+                    else str(sandbox.EXECUTOR), "--timeout", str(self.timeout), "--allow", ",".join(allowed)]
+            if budget is not None:
+                argv += ["--budget", str(budget)]
+            if self.isolation == "rlimits-only":
+                argv += ["--input", str(input_dir)]
+            else:
+                argv += ["--input", sandbox.INPUT]
+            wall = runs * ((budget if budget is not None else 60.0 * self.timeout) + self.timeout) + 60
+            limits = sandbox.Limits(cpu_seconds=int(wall) + 60)
+            with (self.slots.acquire() if self.slots else _no_slot()) as slot:
+                result, killed = self._run_sandbox(argv, input_dir, limits, slot, allowed, student, wall, label,
+                                                   nbformat.writes(nb).encode())
+        finally:
+            _remove(scratch)
+        executed = copy.deepcopy(nb)
+        final = {}
+        for record in result:
+            if "final" in record:
+                final = record["final"]
+            elif isinstance(record.get("cell"), int) and 0 <= record["cell"] < len(executed.cells):
+                cell = executed.cells[record["cell"]]
+                if cell.cell_type == "code":
+                    cell.outputs = [nbformat.from_dict(o) for o in record.get("outputs", [])]
+                    cell.execution_count = record.get("execution_count")
+        out = {"status": "ok", "detail": "", "timed_out": [], "budget_hit": False, **final, "notebook": executed}
+        if killed:
+            out.update(status="timeout", detail=f"stopped after {wall:g} s in all; the cells that ran keep their results")
+        elif not final:
+            out.update(status="kernel_died",
+                       detail="the notebook's process ended without a result; the cells that ran keep their results")
+        return out
+
+    def _run_sandbox(self, argv, input_dir, limits, slot, allowed, student, wall, label, payload):
+        read_fd, write_fd = os.pipe()
+        nb_read, nb_write = os.pipe()
+        argv = argv + ["--result-fd", str(write_fd), "--notebook-fd", str(nb_read)]
+        cmd = sandbox.command(argv, input_dir, limits=limits, isolation=self.isolation, slot=slot,
+                              library=self.library(allowed))
+        chunks = []
+        reader = threading.Thread(target=lambda: chunks.append(_read_all(read_fd)), daemon=True)
+        reader.start()
+        env = sandbox.environment({GRADING_ENV: "1", STUDENT_ENV: student or ""})
+        killed = False
+        with open(self.work / f"{hashlib.sha256(label.encode()).hexdigest()[:16]}.log", "wb") as log:
+            proc = subprocess.Popen(cmd, cwd=input_dir, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, pass_fds=(write_fd, nb_read), start_new_session=True)
+            os.close(write_fd)
+            os.close(nb_read)
+            writer = threading.Thread(target=_write_all, args=(nb_write, payload), daemon=True)
+            writer.start()
+            try:
+                proc.wait(timeout=wall)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+                killed = True
+        reader.join(timeout=30)
+        records = []
+        for line in (chunks[0] if chunks else b"").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:          # a line cut off by the kill
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records, killed
+
+
 class Grader:
     """Grades one assignment; construct, then call `run(jobs)`."""
 
@@ -116,17 +306,12 @@ class Grader:
         self.work = self.root / "build" / "grading" / assignment
         self.work.mkdir(parents=True, exist_ok=True)
         self.db_lock = threading.Lock()
-        self.isolation = sandbox.level()
-        self.slots = None
-        if self.isolation == "bwrap-slots":           # fail loudly: no per-sandbox limits, no grading as root
-            if sandbox.cgroup_kind() is None:
-                raise sandbox.SandboxError("no writable cgroups (pids, memory, cpu) under /sys/fs/cgroup: each "
-                                           "sandbox needs its own limits (run as root on a machine with cgroups)")
-            self.slots = sandbox.Slots(max(jobs, 1 + len(self.notebooks)))
-        self._libraries, self._library_lock = {}, threading.Lock()
+        self.runner = Runner(self.work, timeout=self.timeout, budget=self.budget, slots=max(jobs, 1 + len(self.notebooks)))
+        self.isolation, self.slots = self.runner.isolation, self.runner.slots
         self._references = {}
         self._reference_lock, self._reference_locks = threading.Lock(), {}
         self._templates = {}
+        self._version = None
 
     def templates(self, notebook):
         """(source, release) notebooks, read once: the trusted versions a submission is restored from."""
@@ -293,102 +478,12 @@ class Grader:
 
     def library(self, notebook):
         """The filtered copy of dlcourse the sandbox sees for this notebook (made once per run)."""
-        allowed = self.allowed(notebook)
-        with self._library_lock:
-            if allowed not in self._libraries:
-                tag = hashlib.sha256(",".join(allowed).encode()).hexdigest()[:12]
-                self._libraries[allowed] = sandbox.library_copy(allowed, self.work / f"library-{tag}" / "dlcourse")
-        return self._libraries[allowed]
+        return self.runner.library(self.allowed(notebook))
 
     def execute(self, nb, label, notebook, *, student=None, inputs=None, budget="default", runs=1):
-        """Run `nb` in a fresh sandbox; returns {"status", "detail", "timed_out", "budget_hit", "notebook"}.
-
-        The notebook reaches the executor through a pipe, never as a file in the sandbox. Results come
-        back cell by cell: when the sandbox has to be killed, every cell that ran keeps its outputs.
-        student : the id the notebook's `dlcourse.homework.student_id()` sees (from the submission's
-        folder, never from the notebook), for assignments with per-student variants.
-        inputs : a folder of files (release and student files) copied into the working folder
-        budget : seconds for the whole notebook (None: no budget, as for the reference solution)
-        runs : how many notebooks `nb` holds (a batch of reference runs): the wall-clock limit scales with it
-        """
-        import nbformat
-
-        budget = self.budget if budget == "default" else budget
-        scratch = Path(tempfile.mkdtemp(prefix=f"{hashlib.sha256(label.encode()).hexdigest()[:16]}-", dir=self.work))
-        try:
-            input_dir = scratch / "input"
-            if inputs is not None:
-                shutil.copytree(inputs, input_dir, symlinks=True,          # never a notebook: it may hold tests
-                                ignore=shutil.ignore_patterns("*.ipynb", *KEPT_FILES))
-            sandbox.prepare_inputs(input_dir)
-            argv = [sys.executable, sandbox.EXECUTOR_IN_SANDBOX if self.isolation != "rlimits-only"
-                    else str(sandbox.EXECUTOR), "--timeout", str(self.timeout), "--allow",
-                    ",".join(self.allowed(notebook))]
-            if budget is not None:
-                argv += ["--budget", str(budget)]
-            if self.isolation == "rlimits-only":
-                argv += ["--input", str(input_dir)]
-            else:
-                argv += ["--input", sandbox.INPUT]
-            wall = runs * ((budget if budget is not None else 60.0 * self.timeout) + self.timeout) + 60
-            limits = sandbox.Limits(cpu_seconds=int(wall) + 60)
-            with (self.slots.acquire() if self.slots else _no_slot()) as slot:
-                result, killed = self._run_sandbox(argv, input_dir, limits, slot, notebook, student, wall, label,
-                                                   nbformat.writes(nb).encode())
-        finally:
-            _remove(scratch)
-        executed = copy.deepcopy(nb)
-        final = {}
-        for record in result:
-            if "final" in record:
-                final = record["final"]
-            elif isinstance(record.get("cell"), int) and 0 <= record["cell"] < len(executed.cells):
-                cell = executed.cells[record["cell"]]
-                if cell.cell_type == "code":
-                    cell.outputs = [nbformat.from_dict(o) for o in record.get("outputs", [])]
-                    cell.execution_count = record.get("execution_count")
-        out = {"status": "ok", "detail": "", "timed_out": [], "budget_hit": False, **final, "notebook": executed}
-        if killed:
-            out.update(status="timeout", detail=f"stopped after {wall:g} s in all; the cells that ran keep their results")
-        elif not final:
-            out.update(status="kernel_died",
-                       detail="the notebook's process ended without a result; the cells that ran keep their results")
-        return out
-
-    def _run_sandbox(self, argv, input_dir, limits, slot, notebook, student, wall, label, payload):
-        read_fd, write_fd = os.pipe()
-        nb_read, nb_write = os.pipe()
-        argv = argv + ["--result-fd", str(write_fd), "--notebook-fd", str(nb_read)]
-        cmd = sandbox.command(argv, input_dir, limits=limits, isolation=self.isolation, slot=slot,
-                              library=self.library(notebook))
-        chunks = []
-        reader = threading.Thread(target=lambda: chunks.append(_read_all(read_fd)), daemon=True)
-        reader.start()
-        env = sandbox.environment({GRADING_ENV: "1", STUDENT_ENV: student or ""})
-        killed = False
-        with open(self.work / f"{hashlib.sha256(label.encode()).hexdigest()[:16]}.log", "wb") as log:
-            proc = subprocess.Popen(cmd, cwd=input_dir, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, pass_fds=(write_fd, nb_read), start_new_session=True)
-            os.close(write_fd)
-            os.close(nb_read)
-            writer = threading.Thread(target=_write_all, args=(nb_write, payload), daemon=True)
-            writer.start()
-            try:
-                proc.wait(timeout=wall)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
-                proc.wait()
-                killed = True
-        reader.join(timeout=30)
-        records = []
-        for line in (chunks[0] if chunks else b"").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:          # a line cut off by the kill
-                continue
-            if isinstance(record, dict):
-                records.append(record)
-        return records, killed
+        """`Runner.execute` with this notebook's allow-list."""
+        return self.runner.execute(nb, label, self.allowed(notebook), student=student, inputs=inputs, budget=budget,
+                                   runs=runs)
 
     # --- one submission ---------------------------------------------------------------------------
 
@@ -462,12 +557,26 @@ class Grader:
         return dest
 
     def grade_student(self, student):
+        """Grade one submission on this machine: `prepare`, `run_notebooks` in this machine's sandboxes, `store`."""
+        sub = self.prepare(student)
+        try:
+            result = run_notebooks(self.runner, sub.task, sub.inputs) if sub.task else None
+            return self.store(sub, result, worker="thread pool")
+        finally:
+            sub.close()
+
+    def prepare(self, student):
+        """What grading one submission needs before its notebooks run (this process, with the gradebook):
+        the checks, the gradebook's student and submission, the input files, and each notebook read,
+        restored and sanitized by nbgrader's preprocessors. Returns a `Submission`; its `task` (None when
+        nothing is to run) is plain data: what `run_notebooks` needs, on this machine or a Dask worker."""
         from nbgrader.api import Gradebook
 
         outcome = Outcome(student)
+        sub = Submission(student, outcome)
         if not self.check_submission(student, outcome):
-            outcome.max_score = self.max_score()
-            return outcome
+            return sub
+        sub.gradeable = True
         folder = self.submission_folder(student)
         outcome.timestamp = self.timestamp(student)
         with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
@@ -476,84 +585,176 @@ class Grader:
                 gb.update_or_create_submission(self.assignment, student, timestamp=outcome.timestamp)
             else:
                 gb.update_or_create_submission(self.assignment, student)
-        out_dir = self.root / self.coursedir.autograded_directory / student / self.assignment
-        if out_dir.is_symlink() or out_dir.exists():
-            _remove(out_dir)
-        out_dir.mkdir(parents=True)
-        inputs = self.inputs(student, folder)
+        sub.folder, sub.digest, sub.inputs = folder, tree_digest(folder), self.inputs(student, folder)
         try:
-            too_large = [n for n in self.notebooks if (folder / f"{n}.ipynb").exists()
-                         and (folder / f"{n}.ipynb").stat().st_size > MAX_NOTEBOOK_BYTES]
-            if too_large:
-                outcome.add("too_large", f"{too_large[0]}.ipynb is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB: "
-                                         "remove large outputs or attachments and resubmit")
-            else:
-                for notebook in self.notebooks:
-                    self.grade_notebook(folder / f"{notebook}.ipynb", notebook, student, out_dir, outcome, inputs)
-            for path in sorted(inputs.rglob("*")):            # autograded/ as stock leaves it: the other files
-                if path.is_file():
-                    (out_dir / path.relative_to(inputs)).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, out_dir / path.relative_to(inputs))
-            if (folder / "timestamp.txt").exists() and not (folder / "timestamp.txt").is_symlink():
-                shutil.copyfile(folder / "timestamp.txt", out_dir / "timestamp.txt")
-        finally:
-            _remove(inputs)
-        if outcome.statuses & set(NOT_GRADED):      # formgrader then lists it as not autograded, not as a 0
-            _remove(out_dir)
-        with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            sub = gb.find_submission(self.assignment, student)
-            outcome.max_score = float(sub.max_score)
-            if not (outcome.statuses & set(NOT_GRADED)):
-                # as `nbgrader export`: the gradebook's score is the raw score, the late penalty comes off it
-                outcome.raw_score = float(sub.score)
-                outcome.late_penalty = float(sub.late_submission_penalty or 0)
-                outcome.score = outcome.raw_score - outcome.late_penalty
-        return outcome
+            self._prepare_notebooks(sub)
+        except BaseException:
+            sub.close()
+            raise
+        return sub
 
-    def max_score(self):
-        from nbgrader.api import Gradebook
+    def _prepare_notebooks(self, sub):
+        student, folder, outcome = sub.student, sub.folder, sub.outcome
+        too_large = [n for n in self.notebooks if (folder / f"{n}.ipynb").exists()
+                     and (folder / f"{n}.ipynb").stat().st_size > MAX_NOTEBOOK_BYTES]
+        if too_large:
+            outcome.add("too_large", f"{too_large[0]}.ipynb is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB: "
+                                     "remove large outputs or attachments and resubmit")
+            return
+        notebooks = []
+        for notebook in self.notebooks:
+            nb = self.prepare_notebook(folder / f"{notebook}.ipynb", notebook, student, outcome)
+            if nb is not None:
+                notebooks.append({"name": notebook, "notebook": nb, "allowed": list(self.allowed(notebook)),
+                                  "reference": self.reference(notebook, student),
+                                  "hidden": sorted(hidden_lines(self.templates(notebook)[0]))})
+        if notebooks:
+            sub.task = {"assignment": self.assignment, "student": student, "timeout": self.timeout,
+                        "budget": self.budget, "notebooks": notebooks}
 
-        with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            return float(gb.find_assignment(self.assignment).max_score)
-
-    def grade_notebook(self, path, notebook, student, out_dir, outcome, inputs):
+    def prepare_notebook(self, path, notebook, student, outcome):
+        """The submitted notebook, restored and sanitized, ready to run; None (and a status) when it cannot be."""
         import nbformat
 
         from .metadata import restore_metadata, restore_missing_cells
 
         if not path.exists():
             outcome.add("missing_notebook", f"{path.name} was not submitted")
-            return
+            return None
         try:
             nb = nbformat.read(path, as_version=4)
             nbformat.validate(nb)
         except Exception as exc:  # any unreadable file: JSON, schema, encoding
             outcome.add("invalid_notebook", f"{path.name} is not a valid notebook ({type(exc).__name__})")
-            return
+            return None
         attachments = sum(len(json.dumps(c.get("attachments", {}))) for c in nb.cells)
         if attachments > MAX_ATTACHMENT_BYTES:
             outcome.add("too_large", f"{path.name}: attachments of {attachments / 1024**2:.0f} MB "
                                      f"(at most {MAX_ATTACHMENT_BYTES // 1024**2} MB): make images smaller and resubmit")
-            return
+            return None
         source, release = self.templates(notebook)
         if restore_metadata(nb, source, release):
             outcome.add("tampered", "nbgrader metadata was changed or removed and has been restored")
         missing = restore_missing_cells(nb, release)
         if missing:
             outcome.add("missing_cells", f"restored deleted cells: {', '.join(missing)}")
-        resources = self.resources(notebook, student)
         with self.db_lock:
-            nb = self.sanitize(nb, resources)
-        result = self.execute(nb, f"{student}-{notebook}", notebook, student=student, inputs=inputs)
-        if result["status"] in ("kernel_died", "timeout", "grading_error"):
-            outcome.add(result["status"], result.get("detail") or result["status"])
-        executed = result["notebook"]
-        verify(executed, self.reference(notebook, student), timed_out=result.get("timed_out", ()),
-               kernel_died=result["status"] == "kernel_died")
-        public_outputs(executed, hidden_lines(source))
-        with self.db_lock:
-            executed = self.save(executed, resources)
-        nbformat.write(executed, out_dir / f"{notebook}.ipynb")
+            return self.sanitize(nb, self.resources(notebook, student))
+
+    def store(self, sub, result, worker=None):
+        """Write one submission's results (this process only): nbgrader's SaveAutoGrades and late penalty into
+        the gradebook, autograded/<student>/<assignment>/ (notebooks, release and student files,
+        timestamp.txt), and the scores read back from the gradebook. `result` comes from `run_notebooks`
+        (None when nothing ran); `worker`: who ran it (saved with the result). Returns the `Outcome`."""
+        import nbformat
+        from nbgrader.api import Gradebook
+
+        outcome, student = sub.outcome, sub.student
+        if not sub.gradeable:
+            outcome.max_score = self.max_score()
+            return outcome
+        for status, detail in (result or {}).get("statuses", []):
+            outcome.add(status, detail)
+        out_dir = self.root / self.coursedir.autograded_directory / student / self.assignment
+        if out_dir.is_symlink() or out_dir.exists():
+            _remove(out_dir)
+        out_dir.mkdir(parents=True)
+        for notebook in self.notebooks:
+            executed = (result or {}).get("notebooks", {}).get(notebook)
+            if executed is not None:
+                with self.db_lock:
+                    executed = self.save(nbformat.from_dict(executed), self.resources(notebook, student))
+                nbformat.write(executed, out_dir / f"{notebook}.ipynb")
+        for path in sorted(sub.inputs.rglob("*")):            # autograded/ as stock leaves it: the other files
+            if path.is_file():
+                (out_dir / path.relative_to(sub.inputs)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, out_dir / path.relative_to(sub.inputs))
+        folder = sub.folder
+        if (folder / "timestamp.txt").exists() and not (folder / "timestamp.txt").is_symlink():
+            shutil.copyfile(folder / "timestamp.txt", out_dir / "timestamp.txt")
+        if outcome.statuses & set(NOT_GRADED):      # formgrader then lists it as not autograded, not as a 0
+            _remove(out_dir)
+        with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            found = gb.find_submission(self.assignment, student)
+            outcome.max_score = float(found.max_score)
+            if not (outcome.statuses & set(NOT_GRADED)):
+                # as `nbgrader export`: the gradebook's score is the raw score, the late penalty comes off it
+                outcome.raw_score = float(found.score)
+                outcome.late_penalty = float(found.late_submission_penalty or 0)
+                outcome.score = outcome.raw_score - outcome.late_penalty
+        self.save_result(sub, outcome, worker)
+        return outcome
+
+    # --- results saved as they arrive: a rerun can grade only what is missing ------------------------
+
+    def version(self):
+        """What a stored result depends on besides the submission: the source and release files, the
+        course configuration (due dates, late penalties), the gradebook's due date, the timeouts and
+        the dlcourse code. Computed once per run, after `set_up`."""
+        from nbgrader.api import Gradebook
+
+        if self._version is None:
+            with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+                due = gb.find_assignment(self.assignment).duedate
+            parts = {"source": tree_digest(self.source_dir), "release": tree_digest(self.release_dir),
+                     "config": _sha(self.root / "nbgrader_config.py"), "due": str(due), "timeout": self.timeout,
+                     "budget": self.budget, "dlcourse": code_digest()}
+            self._version = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+        return self._version
+
+    def result_path(self, student):
+        return self.work / "results" / f"{hashlib.sha256(student.encode()).hexdigest()[:24]}.json"
+
+    def save_result(self, sub, outcome, worker=None):
+        """Note that this submission, as it was prepared, is graded and stored with this version
+        (build/grading/<assignment>/results/). A grading error is never noted: a rerun grades it again."""
+        if not sub.gradeable or sub.digest is None or outcome.status == "grading_error":
+            return
+        path = self.result_path(sub.student)
+        path.parent.mkdir(exist_ok=True)
+        data = {"student": sub.student, "version": self.version(), "submission": sub.digest, "worker": worker,
+                "outcome": {"score": outcome.score, "max_score": outcome.max_score, "details": outcome.details,
+                            "raw_score": outcome.raw_score, "late_penalty": outcome.late_penalty,
+                            "timestamp": None if outcome.timestamp is None else outcome.timestamp.isoformat()}}
+        tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+
+    def finished(self, students):
+        """{student: (Outcome, worker)} of the submissions already graded and stored with the current version,
+        unchanged since: still in the gradebook, and in autograded/ when they were graded."""
+        from datetime import datetime
+
+        from nbgrader.api import Gradebook
+
+        with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            in_gradebook = {sub.student.id for sub in gb.assignment_submissions(self.assignment)}
+        found = {}
+        for student in students:
+            path = self.result_path(student)
+            if student not in in_gradebook or not path.exists():
+                continue
+            try:
+                data = json.loads(path.read_text())
+            except ValueError:
+                continue
+            if (data.get("student") != student or data.get("version") != self.version()
+                    or data.get("submission") != tree_digest(self.submission_folder(student))):
+                continue
+            o = data["outcome"]
+            outcome = Outcome(student, score=o["score"], max_score=o["max_score"], statuses=set(o["details"]),
+                              details=o["details"], raw_score=o["raw_score"], late_penalty=o["late_penalty"],
+                              timestamp=None if o["timestamp"] is None else datetime.fromisoformat(o["timestamp"]))
+            out_dir = self.root / self.coursedir.autograded_directory / student / self.assignment
+            if outcome.statuses & set(NOT_GRADED) or out_dir.is_dir():
+                found[student] = (outcome, data.get("worker"))
+        return found
+
+    def max_score(self):
+        from nbgrader.api import Gradebook
+
+        with self.db_lock, Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            return float(gb.find_assignment(self.assignment).max_score)
 
     def sanitize(self, nb, resources):
         from nbgrader.preprocessors import (
@@ -620,23 +821,36 @@ class Grader:
                 job.result()
         self.sync_due_date()
 
-    def run(self, jobs=2, progress=True):
-        """Grade every submission with `jobs` workers; write the CSV; returns the outcomes."""
-        from tqdm import tqdm
-
-        students = self.students()
-        self.log(f"grading {self.assignment}: {len(students)} submissions, {jobs} workers, "
+    def start(self, students, jobs, where):
+        """The opening lines, then `set_up`."""
+        self.log(f"grading {self.assignment}: {len(students)} submissions, {where}, "
                  f"per-cell timeout {self.timeout} s, notebook budget {self.budget:g} s, isolation: {self.isolation}"
                  + (f" (uid and {sandbox.cgroup_kind()} cgroup per sandbox)" if self.slots else ""))
         if self.isolation == "rlimits-only":
             self.log("WARNING: bubblewrap (bwrap) is not available: student code can read the course folder. "
                      "Install it: sudo apt-get install bubblewrap")
         self.set_up(students, jobs)
-        outcomes = {}
+
+    def already_graded(self, students, resume):
+        """With `resume`: the submissions graded and stored with this version already (`finished`), said in the log."""
+        done = self.finished(students) if resume else {}
+        if done:
+            self.log(f"{len(done)} of {len(students)} submissions already graded with this version "
+                     f"(build/grading/{self.assignment}/results/): only the {len(students) - len(done)} others are graded")
+        return done
+
+    def run(self, jobs=2, progress=True, resume=False):
+        """Grade every submission with `jobs` threads on this machine; write the CSV; returns the outcomes.
+        resume : skip the submissions already graded and stored with this version (`finished`)."""
+        from tqdm import tqdm
+
+        students = self.students()
+        self.start(students, jobs, f"{jobs} workers")
+        outcomes = {s: o for s, (o, _) in self.already_graded(students, resume).items()}
         with ThreadPoolExecutor(max_workers=jobs) as pool, \
-                tqdm(total=len(students), desc=f"grading {self.assignment}", unit="sub", disable=not progress,
-                     file=sys.stderr) as bar:
-            futures = {pool.submit(self.grade_student, s): s for s in students}
+                tqdm(total=len(students), initial=len(outcomes), desc=f"grading {self.assignment}", unit="sub",
+                     disable=not progress, file=sys.stderr) as bar:
+            futures = {pool.submit(self.grade_student, s): s for s in students if s not in outcomes}
             for future in as_completed(futures):
                 student = futures[future]
                 try:
@@ -701,15 +915,27 @@ def _remove(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=True):
-    """Grade `assignment`; returns (outcomes, csv path)."""
+def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=True, scheduler=None, resume=None):
+    """Grade `assignment`; returns (outcomes, csv path).
+
+    scheduler : None (a thread pool of `jobs` on this machine), a Dask scheduler's address
+        (tcp://host:8786) or "local" (a LocalCluster of `jobs` worker processes): see `distributed`
+    resume : skip the submissions already graded and stored with the current version (`Grader.finished`);
+        default: only through a scheduler, so that a rerun after a lost cluster grades only what is missing
+    """
     started = time.perf_counter()
     try:
         grader = Grader(assignment, root=root, timeout=timeout, budget=budget, jobs=jobs,
                         log=lambda m: print(m, file=sys.stderr))
     except sandbox.SandboxError as exc:
         raise GradingError(str(exc)) from exc
-    outcomes = grader.run(jobs=jobs, progress=progress)
+    resume = bool(scheduler) if resume is None else resume
+    if scheduler:
+        from .distributed import grade_on_cluster
+
+        outcomes = grade_on_cluster(grader, scheduler, jobs=jobs, progress=progress, resume=resume)
+    else:
+        outcomes = grader.run(jobs=jobs, progress=progress, resume=resume)
     counts = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
