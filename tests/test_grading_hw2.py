@@ -7,4 +7,4 @@ land in homework 2's longer-running cells.)
 from .grading import hw2
 from .grading.homework import Homework, grading_tests
 
-globals().update(grading_tests(Homework("hw2"), hw2.mutations, timeout=30))
+globals().update(grading_tests(Homework("hw2"), hw2.mutations, timeout=60))

@@ -216,9 +216,11 @@ subprocess.Popen(["sh", "-c", "sleep 2; echo pwned > {root}/CANARY"], start_new_
             "kills_its_grader": (self.build(self._prepend(first, "import os, signal\n"
                                                                   "os.kill(os.getppid(), signal.SIGKILL)", ref)),
                                  0, "kernel_died"),
-            # answers first, then a loop the per-cell timeout interrupts: the earned points stay
-            "infinite_loop_after_answers": (self.build(self._append(last, "while True:\n    pass", ref)),
-                                            full, "timeout"),
+            # answers first, then a cell that never ends, interrupted by the per-cell timeout: the earned
+            # points stay. It hangs asleep: a busy loop would burn a core for the whole timeout in every
+            # homework's tests (homework 1's corpus has the busy loop, interrupted the same way).
+            "hangs_after_answers": (self.build(self._append(last, "import time\ntime.sleep(10**6)", ref)),
+                                    full, "timeout"),
             "memory_hog_after_answers": (self.build(self._append(last, "_x = np.ones(10**10)", ref)), full, "ok"),
             "detached_child": (self.build(self._prepend(first, detached, ref)), full, "ok"),
             "truncated_notebook": (self.build(ref)[:4000], None, "invalid_notebook"),

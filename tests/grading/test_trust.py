@@ -12,7 +12,8 @@ One temporary homework-1 course with a due date and nbgrader's "zero" late penal
 4. a symlinked notebook, folder and extra file: status ``symlink``, no score;
 5. dlcourse's models.py loaded from its file under another name: not there to load;
 6. hidden tests hunted on disk and in /proc, and printed from an IPython pre_run_cell hook:
-   none in autograded/, in `dlcourse feedback` or in `nbgrader generate_feedback`;
+   none in autograded/, in `dlcourse feedback` or in `nbgrader generate_feedback`; printed base64-encoded
+   (no text filter can catch that): they reach the instructor's autograded/ copy, never the feedback;
 7. feedback with a TA's manual score and comment, the late penalty and the total; release_feedback
    works for a submission without timestamp.txt;
 8. a release file in a subfolder and the student's own helper module: available while grading and
@@ -39,8 +40,10 @@ from .homework import run_dlcourse
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-TIMEOUT = 10            # seconds per cell (the fork bomb's parent sleeps 5 s per cell)
-BUDGET = 25             # seconds per notebook: the slow notebook needs ~40 s after its tests
+# Generous against a loaded machine (the suite runs files in parallel on 2 cores): forking to the limit
+# or walking the disk can take 10 s there; the sleeps below are wall time and cost no CPU.
+TIMEOUT = 30            # seconds per cell (the fork bomb's parent sleeps 5 s per cell)
+BUDGET = 60             # seconds per notebook: the slow notebook needs ~80 s after its tests
 DUE = "2026-03-01 12:00:00 UTC"
 FULL = corpus.AUTO_TOTAL
 REF = corpus.reference_answers()
@@ -133,6 +136,15 @@ def _spy(info):
 get_ipython().events.register("pre_run_cell", _spy)
 '''
 
+ENCODED_HOOK = '''
+import base64 as _b64
+_stash = []
+def _spy64(info):
+    _stash.append(_b64.b64encode(info.raw_cell.encode()).decode())
+    print(_stash[-1])
+get_ipython().events.register("pre_run_cell", _spy64)
+'''
+
 EXTRA = '''
 import helper
 with open("data/numbers.txt") as _f:
@@ -151,7 +163,7 @@ def _with_attachment(text, megabytes):
 
 def _slow():
     def edit(nb):
-        nb.cells += [nbformat.v4.new_code_cell("import time\ntime.sleep(5)") for _ in range(8)]
+        nb.cells += [nbformat.v4.new_code_cell("import time\ntime.sleep(10)") for _ in range(8)]
     return corpus.build(REF, edit)
 
 
@@ -173,6 +185,9 @@ SUBMISSIONS = {
     "pre_run_cell_hook": (corpus.build({**corpus._prepend("sigmoid_solution", HOOK, REF),
                                         "chord_gap_solution": REF["chord_gap_solution"]
                                         + "\nprint('\\n'.join(_seen))"}), FULL, "ok"),
+    "encoded_hook": (corpus.build({**corpus._prepend("sigmoid_solution", ENCODED_HOOK, REF),
+                                   "chord_gap_solution": REF["chord_gap_solution"] + "\nprint(' '.join(_stash))"}),
+                     FULL, "ok"),
     "extra_files": (corpus.build(corpus._prepend("sigmoid_solution", EXTRA, REF)), FULL, "ok"),
     "jürgen.oneil-2": (corpus.build(REF), FULL, "ok"),
     "has space": (corpus.build(REF), "", "invalid_student_id"),
@@ -405,6 +420,51 @@ def test_hidden_tests_never_reach_autograded_outputs_or_feedback(course):
             assert line not in page.read_text(), (name, line)
         for name, text in outputs.items():
             assert line not in text, (name, line)
+
+
+def _decoded_base64(text):
+    """Every long base64 token of `text`, decoded (what an encoded leak would look like)."""
+    import binascii
+    import re
+
+    decoded = []
+    for token in re.findall(r"[A-Za-z0-9+/]{40,}={0,2}", text):
+        try:
+            decoded.append(base64.b64decode(token + "=" * (-len(token) % 4)).decode("utf-8", "replace"))
+        except (binascii.Error, ValueError):
+            continue
+    return "\n".join(decoded)
+
+
+def test_encoded_hidden_tests_never_reach_feedback(course):
+    root = course["root"]
+    run_dlcourse(root, "feedback", "hw1")
+    graded = _decoded_base64(_outputs_text(root / "autograded" / "encoded_hook" / "hw1" / "hw1.ipynb"))
+    page = (root / "feedback" / "encoded_hook" / "hw1" / "hw1.html").read_text()
+    shown = _decoded_base64(page)
+    hidden = _hidden_lines()
+    assert sum(line in graded for line in hidden) > 10        # the attack worked while grading (instructor's copy)
+    assert "_spy64" in page                                   # the student's own code is shown
+    for line in hidden:
+        assert line not in shown and line not in page, line
+
+
+def test_a_failing_tests_message_is_cut_and_other_outputs_are_the_students_own():
+    from dlcourse.grading import feedback, verify
+
+    test = nbformat.v4.new_code_cell("assert check()", metadata={"nbgrader": {"grade": True, "grade_id": "t",
+                                                                               "points": 2, "solution": False}})
+    test.outputs = [nbformat.v4.new_output("stream", name="stdout", text="printed while grading"),
+                    nbformat.v4.new_output("error", ename="AssertionError", evalue="x" * 5000, traceback=["..."])]
+    answer = nbformat.v4.new_code_cell("f()", metadata={"nbgrader": {"solution": True, "grade_id": "a"}})
+    answer.outputs = [nbformat.v4.new_output("stream", name="stdout", text="printed while grading")]
+    nb = nbformat.v4.new_notebook(cells=[answer, test])
+    own = {("grade_id", "a"): [nbformat.v4.new_output("stream", name="stdout", text="the student's own run")]}
+    [(grade_id, points, passed, message)] = feedback.sanitize(nb, {"t": "assert check()"}, own=own)
+    assert (grade_id, points, passed) == ("t", 2.0, False)
+    assert message == ("AssertionError: " + "x" * 5000)[:verify.MAX_MESSAGE]
+    assert [o.output_type for o in nb.cells[1].outputs] == ["error"]          # the verdict only
+    assert [o.text for o in nb.cells[0].outputs] == ["the student's own run"]
 
 
 def test_feedback_shows_manual_scores_comments_penalty_and_total(course):

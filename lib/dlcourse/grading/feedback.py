@@ -4,6 +4,13 @@ Shows the whole grade as formgrader has it — each part's autograded and manual
 comments, the late penalty and the total — then the student's own code and outputs, each test's
 verdict and message; never the hidden tests' source (not in cells, not in outputs, not in
 tracebacks) and no server paths.
+
+Student code runs in the same kernel as the hidden tests while grading, so whatever it prints there
+may carry them in any encoding (a `pre_run_cell` hook sees every test cell's source; base64 or zlib
+defeat any text filter). Feedback therefore never shows output of the grading run except the
+verdicts: a code cell shows the outputs the student's own submitted notebook holds (made before the
+tests existed for them), and a test cell shows only its verdict (one line, at most
+`verify.MAX_MESSAGE` characters: `verify.public_outputs`).
 """
 
 import html
@@ -36,15 +43,36 @@ def clear_hidden(source):
     return "\n".join(out)
 
 
-def sanitize(nb, source_tests, hidden=frozenset()):
+def _key(cell):
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return ("grade_id", grade_id) if grade_id else ("id", cell.get("id"))
+
+
+def own_outputs(submitted):
+    """{cell key: outputs} of the student's own submitted notebook (nothing when it is unreadable)."""
+    import nbformat
+
+    try:
+        if not submitted.is_file() or submitted.is_symlink():
+            return {}
+        nb = nbformat.read(submitted, as_version=4)
+    except Exception:                 # a broken submission: its grading says why; feedback shows no outputs
+        return {}
+    return {_key(c): c.get("outputs", []) for c in nb.cells if c.cell_type == "code" and _key(c)[1]}
+
+
+def sanitize(nb, source_tests, hidden=frozenset(), own=None):
     """Feedback-safe copy in place: hidden tests out of test cells, test outputs reduced to the grader's
-    verdict, hidden lines redacted from every other output, paths scrubbed.
+    verdict, other cells' outputs replaced by the student's own (`own`,
+    from `own_outputs`; None keeps the grading run's), hidden lines redacted, paths scrubbed.
 
     source_tests : {grade_id: source of the test cell in the source notebook} — test cells are shown
     from this (minus hidden blocks), whatever the submission's copy says.
     hidden : the hidden-test lines of the source notebook (`verify.hidden_lines`).
     Returns [(grade_id, points, passed, message)] for the test cells.
     """
+    import nbformat
+
     public_outputs(nb, hidden)
     results = []
     for cell in nb.cells:
@@ -54,16 +82,19 @@ def sanitize(nb, source_tests, hidden=frozenset()):
         if test:
             grade_id = cell.metadata.nbgrader["grade_id"]
             cell.source = clear_hidden(source_tests.get(grade_id, cell.source))
+        elif own is not None:
+            cell.outputs = [nbformat.from_dict(o) for o in own.get(_key(cell), [])]
+            cell.execution_count = None
         for out in cell.get("outputs", []):
             if out.output_type == "error":
                 out.evalue = scrub(redact(str(out.evalue), hidden))
                 out.traceback = [f"{out.ename}: {out.evalue}"]       # never the quoted lines around a failure
             elif out.output_type == "stream":
-                out.text = scrub(out.text)
+                out.text = scrub(redact(out.text, hidden))
             elif "data" in out:
                 for mime in [m for m in out.data if m.startswith("text/")]:
                     value = out.data[mime]
-                    out.data[mime] = scrub("".join(value) if isinstance(value, list) else value)
+                    out.data[mime] = scrub(redact("".join(value) if isinstance(value, list) else value, hidden))
         if test:
             error = next((o for o in cell.outputs if o.output_type == "error"), None)
             points = float(cell.metadata.nbgrader.get("points", 0))
@@ -142,7 +173,8 @@ def write_feedback(assignment, *, root="."):
                                      hidden_lines(source))
             source_tests, hidden = sources[notebook]
             nb = nbformat.read(path, as_version=4)
-            results = sanitize(nb, source_tests, hidden)
+            submitted = root / coursedir.submitted_directory / student / assignment / f"{notebook}.ipynb"
+            results = sanitize(nb, source_tests, hidden, own=own_outputs(submitted))
             try:
                 order = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
                 rows, totals = grade_rows(gb, assignment, notebook, student, order)
