@@ -76,9 +76,10 @@ def finite_difference_gradient(f, beta, h=1e-6):
 
 # The longest test files first: with parallel workers (`make test` runs pytest-xdist, one file per
 # worker at a time) a long file started last would leave the other workers idle at the end.
-LONGEST_FIRST = ["test_grading_hw3.py", "test_jupyterhub.py", "test_grading_quiz.py", "test_grading_hw4.py",
-                 "test_grading_hw2.py", "test_trust.py", "test_lecture_02.py", "test_slides.py", "test_lecture_03.py",
-                 "test_grading.py", "test_collect.py", "test_report.py", "test_lectures.py", "test_lecture_05.py", "test_lecture_04.py"]
+LONGEST_FIRST = ["test_grading_hw3.py", "test_grading_quiz.py", "test_grading_hw4.py", "test_jupyterhub.py",
+                 "test_grading_hw2.py", "test_trust.py", "test_grading.py", "test_lecture_03.py",
+                 "test_grading_distributed.py", "test_slides.py", "test_report.py", "test_collect.py",
+                 "test_lecture_02.py", "test_lectures.py", "test_lecture_05.py", "test_lecture_04.py"]
 
 
 def pytest_collection_modifyitems(config, items):
