@@ -1,7 +1,8 @@
 """`dlcourse grade --scheduler`: grading through a real Dask cluster (Dask's own `dask scheduler` and
 `dask worker` commands, separate processes on loopback, each worker with its own folder) gives the
-same CSV and gradebook as the thread pool; a worker killed while grading loses nothing; a rerun grades
-only what is missing.
+same CSV and gradebook as the thread pool; a worker killed while grading loses nothing; a cluster lost
+while grading keeps what was stored, and a rerun grades only what is missing. Also: the Kubernetes
+recipe (deploy/grading-cluster/) gives the workers what the sandbox needs.
 
 One course of 20 homework-1 submissions (honest, buggy and adversarial) is graded once on this machine
 (module fixture); each test then empties the course's records and grades it again through a cluster.
@@ -211,3 +212,24 @@ def test_a_lost_cluster_keeps_what_was_stored_and_a_rerun_grades_only_the_rest(c
     assert _gradebook(root) == course["local"]["gradebook"]
     again = dict(_workers_csv(root))
     assert sum("earlier run" in w for w in again.values()) == stored
+
+
+def test_the_grading_cluster_manifest_runs_the_sandbox_as_it_needs():
+    """deploy/grading-cluster: privileged root workers in the course image's grading twin, one sandbox per
+    CPU, a scheduler reachable inside the cluster only."""
+    import yaml
+
+    docs = {(d["kind"], d["metadata"]["name"]): d for d in
+            yaml.safe_load_all((ROOT / "deploy" / "grading-cluster" / "grading-cluster.yaml").read_text())}
+    worker = docs["Deployment", "grading-worker"]["spec"]["template"]["spec"]["containers"][0]
+    assert worker["securityContext"] == {"runAsUser": 0, "privileged": True}
+    command = worker["command"]
+    assert command[1] == "tcp://grading-scheduler:8786"
+    assert command[command.index("--nthreads") + 1] == str(worker["resources"]["limits"]["cpu"])
+    assert docs["Service", "grading-scheduler"]["spec"]["type"] == "ClusterIP"
+    hub = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "values.yaml").read_text())["singleuser"]["image"]
+    for deployment in ("grading-worker", "grading-scheduler"):
+        image = docs["Deployment", deployment]["spec"]["template"]["spec"]["containers"][0]["image"]
+        assert image == f"{hub['name']}-grading:{hub['tag']}", image       # the hub's image, same tag
+    dockerfile = (ROOT / "deploy" / "grading-cluster" / "Dockerfile").read_text()
+    assert "bubblewrap" in dockerfile and "[cluster]" in dockerfile and f"dlcourse:{hub['tag']}" in dockerfile

@@ -1,6 +1,12 @@
 """`dlcourse grade`: autograde every submission with nbgrader's machinery, in parallel, sandboxed.
 
-Per submission:
+Before grading (`Grader.set_up`): the gradebook learns the source notebooks, and the reference solution
+runs once in the sandbox (with per-student variants: once per student, in batches of students sharing
+one kernel); its checked values are cached by source version (and student).
+
+Per submission, in three parts: `Grader.prepare` (steps 0–3) and `Grader.store` (step 6) run in the
+process that runs `dlcourse grade`, the only one that writes the gradebook and autograded/;
+`run_notebooks` (steps 4–5) runs on this machine (a thread pool) or on a Dask worker (`distributed`):
   0. refuse what is not a plain submission: odd student ids (``invalid_student_id``), symlinks or
      special files anywhere in it (``symlink``), oversized notebooks, attachments or folders
      (``too_large``); read `timestamp.txt` into the gradebook;
@@ -16,7 +22,9 @@ Per submission:
      this process only); the release files, the student's files and timestamp.txt go to autograded/.
 Results: autograded/<student>/<assignment>/, the gradebook, and grades/<assignment>.csv with
 ``student_id,score,max_score,status`` then ``raw_score,late_penalty,timestamp,detail``.
-A failed submission has its status there, never a bare 0.
+A failed submission has its status there, never a bare 0. Each stored result also leaves a marker in
+build/grading/<assignment>/results/ (`Grader.finished`): a run with ``resume`` (by default, a run through a
+scheduler) grades only the submissions not yet stored with the current version.
 """
 
 import copy
@@ -109,7 +117,6 @@ def tree_digest(folder):
         return None
     h = hashlib.sha256()
     for dirpath, dirnames, filenames in sorted(os.walk(folder, followlinks=False)):
-        dirnames.sort()
         for name in sorted(dirnames + filenames):
             path = Path(dirpath) / name
             st = os.lstat(path)

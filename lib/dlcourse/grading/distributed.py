@@ -221,8 +221,8 @@ def grade_on_cluster(grader, scheduler, *, jobs=2, progress=True, resume=True):
                                                                         f"({exc.allowed_failures + 1} times)"), None)
                                 continue
                             except Exception as exc:
-                                if future.status == "cancelled" and client.status != "running":
-                                    raise                 # the scheduler is gone: below
+                                if future.status == "cancelled":     # not by us: the scheduler is gone
+                                    raise
                                 finish(sub.student, _error(sub.student, f"{type(exc).__name__}: {exc}"), None)
                                 continue
                             try:
