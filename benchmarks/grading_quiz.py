@@ -3,7 +3,8 @@
 Run:  .venv/bin/python benchmarks/grading_quiz.py [N]     (default 60; JOBS=4 for other worker counts)
 
 The quiz gives every student their own variant, so `dlcourse grade` runs the reference solution once per
-student (cached by student and source version) besides the submission itself; homework 1 runs it once.
+student (cached by student and source version) besides the submission itself: before grading, in --jobs
+batches of students, each batch in one sandbox and one kernel; homework 1 runs it once.
 Both classes are the reference solution's answers under N different student ids, graded from a fresh
 course with `dlcourse grade --jobs 2` (set-up and reference runs included), one after the other
 (ROUNDS=2: quiz, hw1, hw1, quiz, so that a change in the machine's load hits both).
