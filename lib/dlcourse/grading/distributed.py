@@ -148,8 +148,12 @@ def grade_on_cluster(grader, scheduler, *, jobs=2, progress=True, resume=True):
 
     resume : skip the submissions already graded and stored with this version (`Grader.finished`)
     """
-    from distributed import as_completed
-    from distributed.scheduler import KilledWorker
+    try:
+        from distributed import as_completed
+        from distributed.scheduler import KilledWorker
+    except ImportError as exc:
+        raise GradingError("--scheduler needs Dask, which is not installed here: "
+                           "pip install -c requirements.lock -e '.[cluster]'") from exc
     from tqdm import tqdm
 
     students = grader.students()
