@@ -1,6 +1,7 @@
 """The `dlcourse` command line: grading and feedback for the teaching team.
 
     dlcourse grade ASSIGNMENT [--jobs N] [--timeout SECONDS] [--budget SECONDS] [--scheduler ADDRESS|local]
+                   [--resume|--no-resume]
     dlcourse feedback ASSIGNMENT
     dlcourse report ASSIGNMENT [...]      (dlcourse.grading.report: an HTML page and a CSV after grading)
     dlcourse collect ASSIGNMENT [...]     (dlcourse.grading.collect: nbgrader's exchange -> submitted/, safely)
@@ -39,6 +40,9 @@ def main(argv=None):
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="grade on a Dask distributed cluster (tcp://host:8786), or `local` for a LocalCluster")
+    g.add_argument("--resume", action=argparse.BooleanOptionalAction, default=None,
+                   help="skip submissions already graded with the current version of the assignment, course "
+                        "config and dlcourse (default: on with --scheduler, off without)")
     f = sub.add_parser("feedback", help="write feedback/<student>/ASSIGNMENT/*.html (no hidden tests)")
     f.add_argument("assignment")
     for name, (_, text) in DELEGATED.items():
@@ -63,6 +67,8 @@ def main(argv=None):
             from .grading.autograde import grade
 
             extra = {"scheduler": args.scheduler} if args.scheduler else {}
+            if args.resume is not None:
+                extra["resume"] = args.resume
             outcomes, path = grade(args.assignment, jobs=args.jobs, timeout=args.timeout, budget=args.budget,
                                    progress=not args.no_progress, **extra)
             print(path)

@@ -218,9 +218,10 @@ subprocess.Popen(["sh", "-c", "sleep 2; echo pwned > {root}/CANARY"], start_new_
                                  0, "kernel_died"),
             # answers first, then a cell that never ends, interrupted by the per-cell timeout: the earned
             # points stay. It hangs asleep: a busy loop would burn a core for the whole timeout in every
-            # homework's tests (homework 1's corpus has the busy loop, interrupted the same way).
-            "hangs_after_answers": (self.build(self._append(last, "import time\ntime.sleep(10**6)", ref)),
-                                    full, "timeout"),
+            # homework's tests (homework 1's corpus has the busy loop, interrupted the same way). Its name sorts
+            # first, so it is graded first and its timeout overlaps the other submissions' grading.
+            "a_cell_hangs_after_answers": (self.build(self._append(last, "import time\ntime.sleep(10**6)", ref)),
+                                           full, "timeout"),
             "memory_hog_after_answers": (self.build(self._append(last, "_x = np.ones(10**10)", ref)), full, "ok"),
             "detached_child": (self.build(self._prepend(first, detached, ref)), full, "ok"),
             "truncated_notebook": (self.build(ref)[:4000], None, "invalid_notebook"),

@@ -10,7 +10,10 @@ Layers (each module one concept):
 * `autograde` — the pipeline per submission (nbgrader's sanitize preprocessors → sandbox →
                 verify → nbgrader's SaveAutoGrades) and the parallel driver with the grades CSV;
 * `feedback`  — per-student HTML without hidden tests or server paths;
-* `collect`   — nbgrader's exchange → submitted/, refusing links and names that are not the owner's.
+* `collect`   — nbgrader's exchange → submitted/, refusing links and names that are not the owner's;
+* `distributed` — `dlcourse grade --scheduler`: one task per submission on a Dask cluster; the parent
+                alone stores;
+* `report`    — the teaching team's page after grading (histogram, parts, failing tests, statuses).
 
 Teaching code never imports this package; it never imports widgets.
 """
