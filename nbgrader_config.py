@@ -28,10 +28,13 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 # `nbgrader generate_feedback` (and formgrader's feedback button) hides hidden tests in cell sources;
 # `dlcourse grade` leaves in autograded/ only the grader's verdict for test cells and redacts hidden
-# lines from every other output, so tracebacks and printed cells carry none either.
+# lines from every other output, so tracebacks and printed cells carry none either; and feedback shows
+# the student's own submitted outputs of code cells, never the grading run's (which could carry hidden
+# tests in any encoding), as `dlcourse feedback` does.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "dlcourse.grading.nbgrader_hooks.StudentOwnOutputs",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.Execute.timeout = 60

@@ -30,8 +30,7 @@ def run_all(page):
 
 def learning_rate_explorer(page):
     """The explorer whose status starts with '1-D: γ' (the learning-rate explorer)."""
-    status = page.locator(".widget-html-content", has_text="1-D: γ").first
-    status.wait_for(state="attached", timeout=EXPLORER_TIMEOUT)   # off-screen cells are not "visible"
+    status = wait_for_explorer(page, "1-D: γ")
     status.scroll_into_view_if_needed()
     box = page.locator(".widget-vbox", has=status).last
     return box
@@ -66,17 +65,51 @@ def image_bytes(page, box):
     return base64.b64decode(data)
 
 
-def explorer_box(page, first_status, stable_text):
+NOTEBOOK_STATE = """() => {
+    const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+    const prompts = cells.map(c => (c.querySelector('.jp-InputPrompt') || {}).textContent || '?');
+    const errors = [...document.querySelectorAll('.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]')]
+        .map(e => e.textContent.slice(0, 300));
+    const kernel = document.querySelector('.jp-Notebook-ExecutionIndicator');
+    return {prompts: prompts.join(' '), errors: errors.slice(-3), kernel: kernel && kernel.dataset.status,
+            dialogs: [...document.querySelectorAll('.jp-Dialog-header')].map(d => d.textContent)};
+}"""
+
+
+def notebook_state(page):
+    """What the notebook shows (each code cell's prompt, the last error outputs, the kernel's status, any
+    dialog): the message of a wait that timed out, so a failure says where the notebook stopped."""
+    try:
+        return page.evaluate(NOTEBOOK_STATE)
+    except Exception as exc:         # the page itself is gone
+        return f"(the page could not be read: {exc})"
+
+
+def wait_for_explorer(page, status_text, timeout=EXPLORER_TIMEOUT):
+    """The first widget status containing `status_text`, once attached; on timeout, an AssertionError
+    that shows where the notebook stopped."""
+    status = page.locator(".widget-html-content", has_text=status_text).first
+    try:
+        status.wait_for(state="attached", timeout=timeout)   # off-screen cells are not "visible"
+    except Exception as exc:
+        raise AssertionError(f"no explorer showing {status_text!r} after {timeout / 1000:g} s: "
+                             f"{notebook_state(page)}") from exc
+    return status
+
+
+def explorer_box(page, first_status, stable_text, timeout=EXPLORER_TIMEOUT):
     """The explorer whose status reads `first_status` after Run All, once the whole notebook has run.
 
     The notebook's later cells (training runs) keep the kernel busy and a slider move is answered only
     after them, so this waits for the kernel to be idle. The box is then found by `stable_text`, a part
     of its status that stays while the sliders move.
     """
-    page.locator(".widget-html-content", has_text=first_status).first.wait_for(state="attached",
-                                                                               timeout=EXPLORER_TIMEOUT)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
-                           timeout=EXPLORER_TIMEOUT * 3)
+    wait_for_explorer(page, first_status, timeout)
+    try:
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
+                               timeout=timeout * 3)
+    except Exception as exc:
+        raise AssertionError(f"the kernel did not become idle after the notebook: {notebook_state(page)}") from exc
     status = page.locator(".widget-html-content", has_text=stable_text).first
     status.scroll_into_view_if_needed(timeout=30_000)
     return page.locator(".widget-vbox", has=status).last

@@ -28,16 +28,18 @@ def test_lecture_3_filter_explorer_moves_with_the_keyboard(tmp_path, monkeypatch
                                    f"03_images.ipynb?reset&token={token}")
         lab_ui.run_all(page)
         before = compute.feature_map_view(image, "vertical edge").status
-        status = page.locator(".widget-html-content", has_text="vertical edge, padding 0, stride 1").first
-        status.wait_for(state="attached", timeout=RUN_ALL_TIMEOUT)
+        status = lab_ui.wait_for_explorer(page, "vertical edge, padding 0, stride 1", RUN_ALL_TIMEOUT)
         status.scroll_into_view_if_needed()
         # the shell's outer box: it holds the filter dropdown and the figure (its status text changes below)
         box = page.locator(".widget-vbox", has=page.locator("select")).filter(has=page.locator("img")).last
         status_before, image_before = lab_ui.explorer_state(box)
         assert status_before == before
         # cells after the explorer train networks; the kernel answers a slider only once it is idle
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
-                               timeout=RUN_ALL_TIMEOUT)
+        try:
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
+                                   timeout=RUN_ALL_TIMEOUT)
+        except Exception as exc:
+            raise AssertionError(f"the kernel did not become idle: {lab_ui.notebook_state(page)}") from exc
         stride = box.locator(".widget-slider .noUi-handle").nth(1)        # padding, then stride
         stride.focus()
         stride.press("ArrowRight")                                        # stride 1 → 2

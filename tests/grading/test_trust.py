@@ -439,14 +439,17 @@ def _decoded_base64(text):
 def test_encoded_hidden_tests_never_reach_feedback(course):
     root = course["root"]
     run_dlcourse(root, "feedback", "hw1")
+    _nbgrader(root, "generate_feedback", "hw1", "--student=encoded_hook", "--force",
+              "--CourseDirectory.feedback_directory=nbgrader_feedback")
     graded = _decoded_base64(_outputs_text(root / "autograded" / "encoded_hook" / "hw1" / "hw1.ipynb"))
-    page = (root / "feedback" / "encoded_hook" / "hw1" / "hw1.html").read_text()
-    shown = _decoded_base64(page)
     hidden = _hidden_lines()
     assert sum(line in graded for line in hidden) > 10        # the attack worked while grading (instructor's copy)
-    assert "_spy64" in page                                   # the student's own code is shown
-    for line in hidden:
-        assert line not in shown and line not in page, line
+    for tool in ("feedback", "nbgrader_feedback"):            # dlcourse feedback, nbgrader generate_feedback
+        page = (root / tool / "encoded_hook" / "hw1" / "hw1.html").read_text()
+        shown = _decoded_base64(page)
+        assert "_spy64" in page, tool                         # the student's own code is shown
+        for line in hidden:
+            assert line not in shown and line not in page, (tool, line)
 
 
 def test_a_failing_tests_message_is_cut_and_other_outputs_are_the_students_own():

@@ -45,3 +45,32 @@ class SandboxedExecute(NbGraderPreprocessor):
                kernel_died=result["status"] == "kernel_died")
         public_outputs(executed, hidden_lines(grader.templates(notebook)[0]))
         return executed, resources
+
+
+class StudentOwnOutputs(NbGraderPreprocessor):
+    """For `nbgrader generate_feedback` (and formgrader's feedback button): code cells show the outputs of
+    the student's own submitted notebook, never the grading run's.
+
+    Student code runs beside the hidden tests while grading and may print them in any encoding (base64
+    defeats the redaction of hidden lines), so the grading run's outputs of student cells stay in the
+    instructor's autograded/ copy; test cells keep the grader's verdict. Same policy as `dlcourse feedback`.
+    """
+
+    def preprocess(self, nb, resources):
+        from .autograde import load_course
+        from .feedback import _key, own_outputs
+        from .verify import is_test
+
+        info = resources["nbgrader"]
+        root = _course_root(Path(resources.get("metadata", {}).get("path") or "."))
+        coursedir, _ = load_course(root)
+        submitted = (Path(coursedir.root) / coursedir.submitted_directory / info["student"] / info["assignment"]
+                     / f"{info['notebook']}.ipynb")
+        own = own_outputs(submitted)
+        import nbformat
+
+        for cell in nb.cells:
+            if cell.cell_type == "code" and not is_test(cell):
+                cell.outputs = [nbformat.from_dict(o) for o in own.get(_key(cell), [])]
+                cell.execution_count = None
+        return nb, resources
