@@ -61,6 +61,17 @@ def own_outputs(submitted):
     return {_key(c): c.get("outputs", []) for c in nb.cells if c.cell_type == "code" and _key(c)[1]}
 
 
+def show_own_outputs(nb, own):
+    """In place: every code cell that is not a test shows `own` outputs (from `own_outputs`), no run count."""
+    import nbformat
+
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not is_test(cell):
+            cell.outputs = [nbformat.from_dict(o) for o in own.get(_key(cell), [])]
+            cell.execution_count = None
+    return nb
+
+
 def sanitize(nb, source_tests, hidden=frozenset(), own=None):
     """Feedback-safe copy in place: hidden tests out of test cells, test outputs reduced to the grader's
     verdict, other cells' outputs replaced by the student's own (`own`,
@@ -71,9 +82,9 @@ def sanitize(nb, source_tests, hidden=frozenset(), own=None):
     hidden : the hidden-test lines of the source notebook (`verify.hidden_lines`).
     Returns [(grade_id, points, passed, message)] for the test cells.
     """
-    import nbformat
-
     public_outputs(nb, hidden)
+    if own is not None:
+        show_own_outputs(nb, own)
     results = []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -82,9 +93,6 @@ def sanitize(nb, source_tests, hidden=frozenset(), own=None):
         if test:
             grade_id = cell.metadata.nbgrader["grade_id"]
             cell.source = clear_hidden(source_tests.get(grade_id, cell.source))
-        elif own is not None:
-            cell.outputs = [nbformat.from_dict(o) for o in own.get(_key(cell), [])]
-            cell.execution_count = None
         for out in cell.get("outputs", []):
             if out.output_type == "error":
                 out.evalue = scrub(redact(str(out.evalue), hidden))

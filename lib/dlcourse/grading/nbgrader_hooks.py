@@ -58,19 +58,11 @@ class StudentOwnOutputs(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         from .autograde import load_course
-        from .feedback import _key, own_outputs
-        from .verify import is_test
+        from .feedback import own_outputs, show_own_outputs
 
         info = resources["nbgrader"]
         root = _course_root(Path(resources.get("metadata", {}).get("path") or "."))
         coursedir, _ = load_course(root)
         submitted = (Path(coursedir.root) / coursedir.submitted_directory / info["student"] / info["assignment"]
                      / f"{info['notebook']}.ipynb")
-        own = own_outputs(submitted)
-        import nbformat
-
-        for cell in nb.cells:
-            if cell.cell_type == "code" and not is_test(cell):
-                cell.outputs = [nbformat.from_dict(o) for o in own.get(_key(cell), [])]
-                cell.execution_count = None
-        return nb, resources
+        return show_own_outputs(nb, own_outputs(submitted)), resources
