@@ -11,7 +11,6 @@ reference run). Prints both wall times, seconds per submission and the ratio. Go
 """
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,15 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from grading import corpus  # noqa: E402
+from grading.homework import new_course  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
 
 def make_course(base, submissions):
-    course = Path(base)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    for folder in ("solutions/hw1", "assignments/hw1"):
-        shutil.copytree(ROOT / folder, course / folder)
+    course = new_course(base, "hw1")
     corpus.write(course, submissions)
     return course
 

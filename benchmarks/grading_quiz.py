@@ -13,7 +13,6 @@ Prints both wall times, seconds per submission and the ratio quiz/hw1. Goal: <= 
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,16 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from grading.homework import Homework  # noqa: E402
+from grading.homework import Homework, new_course  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
 
 def make_course(base, assignment, n):
-    course = Path(base)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    for folder in (f"solutions/{assignment}", f"assignments/{assignment}"):
-        shutil.copytree(ROOT / folder, course / folder)
+    course = new_course(base, assignment)
     hw = Homework(assignment)
     text = hw.build(hw.reference_answers())
     for i in range(n):

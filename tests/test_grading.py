@@ -6,7 +6,6 @@ version, six plausible bugs and seventeen attacks; then graded again to check th
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 from dlcourse.grading import sandbox
 
 from .grading import corpus
+from .grading.homework import new_course
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -53,10 +53,7 @@ def _auto_scores(course, student):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    for folder in ("solutions/hw1", "assignments/hw1"):
-        shutil.copytree(ROOT / folder, course / folder)
+    course = new_course(tmp_path_factory.mktemp("course"), "hw1")
     submissions = {**corpus.honest_and_mutants(), **corpus.adversarial(course)}
     corpus.write(course, submissions)
     started = time.perf_counter()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from .grading import corpus
+from .grading.homework import new_course
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -73,10 +74,7 @@ def _workers_csv(course):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course_cluster")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    for folder in ("solutions/hw1", "assignments/hw1"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = new_course(tmp_path_factory.mktemp("course_cluster"), "hw1")
     adversarial = corpus.adversarial(root)
     submissions = {**corpus.honest_and_mutants(), **{k: adversarial[k] for k in ADVERSARIAL}}
     assert len(submissions) == 20

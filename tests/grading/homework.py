@@ -244,6 +244,16 @@ subprocess.Popen(["sh", "-c", "sleep 2; echo pwned > {root}/CANARY"], start_new_
 
 # --- running `dlcourse` on a temporary course ---------------------------------------------------------
 
+def new_course(root, assignment):
+    """A course folder at `root` with this repository's nbgrader_config.py and the assignment's source and
+    release folders (no submissions yet); returns `root` as a Path."""
+    root = Path(root)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    for folder in (f"solutions/{assignment}", f"assignments/{assignment}"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
 def _env():
     return dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
 
@@ -283,10 +293,7 @@ def grading_tests(hw, mutations, *, timeout):
 
     @pytest.fixture(scope="module")
     def course(tmp_path_factory):
-        root = tmp_path_factory.mktemp(f"course_{hw.assignment}")
-        shutil.copy(ROOT / "nbgrader_config.py", root)
-        for folder in (f"solutions/{hw.assignment}", f"assignments/{hw.assignment}"):
-            shutil.copytree(ROOT / folder, root / folder)
+        root = new_course(tmp_path_factory.mktemp(f"course_{hw.assignment}"), hw.assignment)
         submissions = {**hw.honest_and_mutants(muts), **hw.adversarial(root)}
         hw.write(root, submissions)
         started = time.perf_counter()
