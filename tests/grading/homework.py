@@ -124,15 +124,19 @@ class Homework:
 
     # --- the generic adversarial suite ---------------------------------------------------------------
 
-    def adversarial(self, course_root):
+    def adversarial(self, course_root, base=None):
         """{name: (notebook text, honest score or None, status)}: attacks any homework must withstand.
 
         Each attack sits in the first or the last solution cell, so its honest score follows from the
         notebook's order alone (this assumes that the tests after the last solution cell test that cell,
         as in every homework's last part). `course_root` is where the attacks look for the course's files.
+        base : (answers, the tests they lose) that the attacks carrying answers start from instead of the
+        reference (a homework whose reference is expensive to grade, e.g. hw3's CNN training); its last
+        answer must run without an error, so that code appended to it runs too.
         """
         root, first, last = str(course_root), self.solutions[0], self.solutions[-1]
-        ref, stub = self.reference_answers(), self.stub_answers()
+        ref, base_lost = base or (self.reference_answers(), ())
+        stub = self.stub_answers()
         steal = f'''
 import glob, json
 for _p in glob.glob({root!r} + "/solutions/*/*.ipynb") + glob.glob("../../../solutions/*/*.ipynb"):
@@ -197,7 +201,7 @@ subprocess.Popen(["sh", "-c", "sleep 2; echo pwned > {root}/CANARY"], start_new_
             nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
                         not in (first_test, last_test)]
 
-        full = self.auto_total
+        full = self.lost(*base_lost)
         return {
             "steals_solutions": (self.build(self._prepend(first, steal, stub)), 0, "ok"),
             "writes_gradebook": (self.build(self._prepend(first, gradebook, stub)), 0, "ok"),
@@ -206,13 +210,13 @@ subprocess.Popen(["sh", "-c", "sleep 2; echo pwned > {root}/CANARY"], start_new_
             "patches_checks_and_asserts": (self.build(self._prepend(first, patch, stub)), 0, "ok"),
             # the same patch before the last answer: the tests before it keep their points
             "patches_checks_late": (self.build(self._prepend(last, patch, {**ref, last: STUB})),
-                                    sum(self.points[t] for t in self.tests_before(last)), "ok"),
+                                    sum(self.points[t] for t in self.tests_before(last) if t not in base_lost), "ok"),
             "empties_test_cells": (self.build(stub, empty_tests), 0, "ok"),
             "deleted_test_cells": (self.build(ref, delete_tests), full, "missing_cells"),
             "stripped_metadata": (self.build(ref, strip), full, "tampered"),
             "changed_test_metadata": (self.build(ref, inflate), full, "tampered"),
             "kernel_exit": (self.build(self._prepend(last, "import os\nos._exit(1)", ref)),
-                            self.lost(*self.tests_after(last)), "kernel_died"),
+                            self.lost(*{*base_lost, *self.tests_after(last)}), "kernel_died"),
             "kills_its_grader": (self.build(self._prepend(first, "import os, signal\n"
                                                                   "os.kill(os.getppid(), signal.SIGKILL)", ref)),
                                  0, "kernel_died"),
@@ -281,20 +285,23 @@ def auto_scores(course, hw, student):
         return {g.name: g.auto_score for g in nb.grades if g.name in hw.points}
 
 
-def grading_tests(hw, mutations, *, timeout):
+def grading_tests(hw, mutations, *, timeout, attack_base=None):
     """The standard grading tests for `hw`, as {name: function} to put in a test module's globals().
 
     mutations : a function hw -> {name: (answers, expected score)}
     timeout : the per-cell timeout in seconds (above the slowest honest cell, with a margin)
+    attack_base : a function hw -> (answers, the tests they lose), what the adversarial suite's attacks that
+        carry answers start from (`Homework.adversarial`'s base); default: the reference answers
     """
     muts = mutations(hw)
+    base = attack_base(hw) if attack_base else None
     assert len(muts) >= 6, "the lecture checklist asks for at least 6 mutations"
     adversarial_names = sorted(hw.adversarial("/nonexistent"))
 
     @pytest.fixture(scope="module")
     def course(tmp_path_factory):
         root = new_course(tmp_path_factory.mktemp(f"course_{hw.assignment}"), hw.assignment)
-        submissions = {**hw.honest_and_mutants(muts), **hw.adversarial(root)}
+        submissions = {**hw.honest_and_mutants(muts), **hw.adversarial(root, base)}
         hw.write(root, submissions)
         started = time.perf_counter()
         first = run_dlcourse(root, "grade", hw.assignment, "--jobs", "2", "--timeout", str(timeout), "--no-progress")
