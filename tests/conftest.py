@@ -85,3 +85,43 @@ LONGEST_FIRST = ["test_grading_hw3.py", "test_grading_quiz.py", "test_grading_hw
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))      # stable: order within a file kept
+
+
+# --- CPU seconds per test file (the suite's cost on CI's 2 cores is its CPU time, not its wall time) ---------
+
+def _cpu_seconds():
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _cpu_log(config):
+    base = config._tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent                          # the folder all workers of this run share
+    return base / "cpu-seconds.tsv"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Each test's CPU time, its fixtures' set-up and its own processes (kernels, sandboxes, servers, browsers:
+    children it waited for) included, added to its file's line in the run's cpu-seconds.tsv."""
+    start = _cpu_seconds()
+    yield
+    with open(_cpu_log(item.config), "a") as log:
+        log.write(f"{item.path.name}\t{_cpu_seconds() - start:.2f}\n")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    path = _cpu_log(config)
+    if os.environ.get("PYTEST_XDIST_WORKER") or not path.exists():
+        return
+    totals = {}
+    for line in path.read_text().splitlines():
+        name, seconds = line.split("\t")
+        totals[name] = totals.get(name, 0.0) + float(seconds)
+    terminalreporter.write_sep("=", "CPU seconds by test file (the test processes and the children they waited for)")
+    for name, seconds in sorted(totals.items(), key=lambda kv: -kv[1])[:10]:
+        terminalreporter.write_line(f"{seconds:8.1f}s  {name}")
+    terminalreporter.write_line(f"{sum(totals.values()):8.1f}s  in all, {len(totals)} files")
