@@ -54,6 +54,22 @@ def run_all(page):
     raise AssertionError("Run All Cells did not start the notebook")
 
 
+def interrupt_the_rest(page, timeout=EXPLORER_TIMEOUT):
+    """Kernel → Interrupt Kernel once the explorer is on the page, then wait until the kernel is idle.
+
+    The cells after an explorer (training runs) would keep the kernel busy, and a slider move is answered
+    only when it is idle; the interrupt stops the running cell and the kernel drops the queued ones (as
+    after any error in Run All). Their outputs are tested where the lecture is executed headless."""
+    page.wait_for_timeout(500)                      # let the explorer's own cell finish drawing
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Interrupt Kernel$")).click()
+    try:
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=timeout)
+    except Exception as exc:
+        raise AssertionError(f"the kernel did not become idle after the interrupt: {notebook_state(page)}") from exc
+    dismiss_dialogs(page)
+
+
 def learning_rate_explorer(page):
     """The explorer whose status starts with '1-D: γ' (the learning-rate explorer)."""
     status = wait_for_explorer(page, "1-D: γ")
@@ -124,18 +140,14 @@ def wait_for_explorer(page, status_text, timeout=EXPLORER_TIMEOUT):
 
 
 def explorer_box(page, first_status, stable_text, timeout=EXPLORER_TIMEOUT):
-    """The explorer whose status reads `first_status` after Run All, once the whole notebook has run.
+    """The explorer whose status reads `first_status` after Run All, with the kernel idle.
 
-    The notebook's later cells (training runs) keep the kernel busy and a slider move is answered only
-    after them, so this waits for the kernel to be idle. The box is then found by `stable_text`, a part
-    of its status that stays while the sliders move.
+    The notebook's later cells (training runs) would keep the kernel busy and a slider move is answered
+    only after them, so they are interrupted (`interrupt_the_rest`). The box is then found by
+    `stable_text`, a part of its status that stays while the sliders move.
     """
     wait_for_explorer(page, first_status, timeout)
-    try:
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
-                               timeout=timeout * 3)
-    except Exception as exc:
-        raise AssertionError(f"the kernel did not become idle after the notebook: {notebook_state(page)}") from exc
+    interrupt_the_rest(page, timeout)
     status = page.locator(".widget-html-content", has_text=stable_text).first
     status.scroll_into_view_if_needed(timeout=30_000)
     return page.locator(".widget-vbox", has=status).last

@@ -1,4 +1,5 @@
-"""JupyterLab in a real headless Chromium: lecture 2 runs, its hidden-units explorer answers the keyboard."""
+"""JupyterLab in a real headless Chromium: lecture 2 runs up to its hidden-units explorer, which answers the keyboard
+(the cells after it are interrupted: the headless execution tests cover them)."""
 
 import io
 import uuid

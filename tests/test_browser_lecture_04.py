@@ -1,4 +1,5 @@
-"""JupyterLab in a real headless Chromium: lecture 4 runs, its vanishing-gradient explorer answers the keyboard."""
+"""JupyterLab in a real headless Chromium: lecture 4 runs up to its vanishing-gradient explorer, which answers the keyboard
+(the cells after it are interrupted: the headless execution tests cover them)."""
 
 import io
 import uuid

@@ -1,4 +1,5 @@
-"""JupyterLab in a real headless Chromium: lecture 5 runs, its SGD explorer answers the keyboard."""
+"""JupyterLab in a real headless Chromium: lecture 5 runs up to its SGD explorer, which answers the keyboard
+(the cells after it are interrupted: the headless execution tests cover them)."""
 
 import uuid
 
