@@ -4,16 +4,23 @@ Run:  .venv/bin/python benchmarks/grading.py [N]     (N submissions, default 60)
       JOBS=4 ... (other worker counts), PER_STUDENT=1 ... (also stock nbgrader called once per student)
       SCHEDULER=local ... (or --scheduler local): the thread pool against `dlcourse grade --scheduler local`,
       a Dask LocalCluster of JOBS single-threaded worker processes on this machine (instead of stock nbgrader)
+      ENGINE=kernel ... (dlcourse grade --engine kernel: ipykernel and nbclient instead of the fast engine)
 Both start from a fresh copy of the course with the same submissions (a mix of correct, buggy and
 broken notebooks) and include their set-up (nbgrader generate_assignment; for dlcourse also the
 reference run). Prints both wall times, seconds per submission and the ratio. Goal: >= 4x
 (with SCHEDULER=local: the cluster's cost on one machine, cluster/thread pool; the grades must be equal).
+Then the per-submission overhead: each submission's grading time (the `seconds` column of the grades
+CSV: its sandbox, start to end) minus its cells' own run time (the same notebooks' cells timed one by
+one in one warm kernel, no sandbox), and the memory of one sandbox (its processes' RSS and PSS, sampled
+while the reference solution runs, and the peak of its cgroup) for both engines.
 """
 
+import csv
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -58,6 +65,130 @@ def cluster_against_pool(submissions, n, jobs):
         print(f"ratio cluster/thread pool: {t_cluster / t_pool:.2f}x  (same CSV: {same})")
 
 
+def cell_seconds(text):
+    """The run time of a submission's code cells alone: timed one by one in a warm fast-engine kernel (the
+    harness first, as when grading), in a scratch folder; the kernel's start is not counted."""
+    import json
+
+    from dlcourse.grading import execute, kernel
+    from dlcourse.homework import ALLOWED_ENV, GRADING_ENV, allowed_modules
+
+    try:
+        cells = json.loads(text)["cells"]
+    except (ValueError, KeyError, TypeError):
+        return 0.0                                   # not a notebook: nothing runs
+    os.environ[GRADING_ENV] = "1"
+    with tempfile.TemporaryDirectory() as scratch:
+        here = os.getcwd()
+        os.chdir(scratch)
+        try:
+            k = kernel.Kernel.start()
+            try:
+                k.execute(execute.HARNESS.format(allowed=allowed_modules(()), env=ALLOWED_ENV), 30)
+                total = 0.0
+                for cell in cells:
+                    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                    if cell["cell_type"] != "code" or not source.strip():
+                        continue
+                    t0 = time.perf_counter()
+                    reply = k.execute(source, 30)
+                    total += time.perf_counter() - t0
+                    if reply.status == "died":
+                        break
+            finally:
+                k.shutdown()
+        finally:
+            os.chdir(here)
+    return total
+
+
+def overhead(course, submissions):
+    """Per submission: grading time (the CSV's seconds) minus the cells' own run time."""
+    with open(course / "grades" / "hw1.csv", newline="") as f:
+        seconds = {r["student_id"]: float(r["seconds"]) for r in csv.DictReader(f) if r.get("seconds")}
+    own, kinds = {}, {}
+    for student, (text, _, _) in submissions.items():
+        if student in seconds:
+            kinds.setdefault(text, []).append(student)
+    for text, students in kinds.items():
+        t = cell_seconds(text)
+        for student in students:
+            own[student] = t
+    if not seconds:
+        print("per-submission overhead: the CSV has no seconds column")
+        return
+    grading = sum(seconds.values()) / len(seconds)
+    cells = sum(own[s] for s in seconds) / len(seconds)
+    print(f"per submission (mean of {len(seconds)}): grading {grading:.2f} s = cells {cells:.2f} s "
+          f"+ overhead {grading - cells:.2f} s  (overhead min {min(seconds[s] - own[s] for s in seconds):.2f} s, "
+          f"max {max(seconds[s] - own[s] for s in seconds):.2f} s)")
+
+
+def memory(engine):
+    """(peak RSS sum, peak PSS sum, peak cgroup usage) in MiB of one sandbox running the reference solution
+    with a last cell that sleeps 2 s, sampled from outside every 50 ms."""
+    import nbformat
+
+    from dlcourse.grading import autograde, sandbox
+
+    nb = nbformat.reads(corpus.build(corpus.reference_answers()), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(2)"))
+    allowed = ("dlcourse", "dlcourse._validation", "dlcourse.data", "dlcourse.homework", "dlcourse.landscapes")
+    peaks, done = [0, 0, 0], threading.Event()
+
+    def sample(slot):
+        kind = sandbox.cgroup_kind()
+        group = sandbox._cgroup_dirs(slot)["memory" if kind == "v1" else "unified"]
+        usage = group / ("memory.max_usage_in_bytes" if kind == "v1" else "memory.peak")
+        while not done.wait(0.05):
+            try:
+                pids = [int(x) for x in (group / "cgroup.procs").read_text().split()]
+            except OSError:
+                continue
+            rss = pss = 0
+            for pid in pids:
+                try:
+                    for line in open(f"/proc/{pid}/smaps_rollup"):
+                        if line.startswith("Rss:"):
+                            rss += int(line.split()[1]) * 1024
+                        elif line.startswith("Pss:"):
+                            pss += int(line.split()[1]) * 1024
+                except OSError:
+                    pass
+            peaks[0], peaks[1] = max(peaks[0], rss), max(peaks[1], pss)
+            try:
+                peaks[2] = max(peaks[2], int(usage.read_text()))
+            except (OSError, ValueError):
+                pass
+
+    with tempfile.TemporaryDirectory() as work:
+        runner = autograde.Runner(Path(work), timeout=30, slots=1, engine=engine)
+        if runner.slots is None:
+            return None
+        real = runner._run_sandbox
+
+        def run_sandbox(argv, input_dir, limits, slot, *args):
+            kind = sandbox.cgroup_kind()
+            group = sandbox._cgroup_dirs(slot)["memory" if kind == "v1" else "unified"]
+            sandbox.setup_cgroup(slot, limits)
+            try:
+                (group / ("memory.max_usage_in_bytes" if kind == "v1" else "memory.reclaim")).write_text("0")
+            except OSError:
+                pass
+            watcher = threading.Thread(target=sample, args=(slot,), daemon=True)
+            watcher.start()
+            try:
+                return real(argv, input_dir, limits, slot, *args)
+            finally:
+                done.set()
+                watcher.join()
+
+        runner._run_sandbox = run_sandbox
+        result = runner.execute(nb, "memory", allowed, budget=None)
+        assert result["status"] == "ok", result
+    return [x / 1024**2 for x in peaks]
+
+
 def main():
     args = [a for a in sys.argv[1:] if a not in ("--scheduler", "local")]
     scheduler = os.environ.get("SCHEDULER") or ("local" if "--scheduler" in sys.argv[1:] else None)
@@ -76,8 +207,12 @@ def main():
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         ours_course, stock_course = make_course(a, submissions), make_course(b, submissions)
         jobs = os.environ.get("JOBS", "2")
-        t_ours, p = timed([str(BIN / "dlcourse"), "grade", "hw1", "--jobs", jobs, "--no-progress"], ours_course)
-        print(f"dlcourse grade --jobs {jobs}:      {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission)  exit {p.returncode}")
+        engine = os.environ.get("ENGINE", "fast")
+        t_ours, p = timed([str(BIN / "dlcourse"), "grade", "hw1", "--jobs", jobs, "--no-progress", "--engine", engine],
+                          ours_course)
+        print(f"dlcourse grade --jobs {jobs} ({engine}): {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission)  "
+              f"exit {p.returncode}")
+        overhead(ours_course, submissions)
         if os.environ.get("ONLY_OURS"):
             return
         t_gen, _ = timed([sys.executable, "-m", "nbgrader", "generate_assignment", "hw1", "--force"], stock_course)
@@ -85,6 +220,11 @@ def main():
         t_stock = t_gen + t_auto
         print(f"nbgrader generate+autograde: {t_stock:7.1f} s  ({t_stock / n:.2f} s per submission)  exit {p.returncode}")
         print(f"speed-up stock/dlcourse: {t_stock / t_ours:.2f}x  (goal >= 4x)")
+        for name in ("fast", "kernel"):
+            peaks = memory(name)
+            if peaks:
+                print(f"memory of one sandbox ({name} engine, hw1 reference): RSS {peaks[0]:.0f} MiB, "
+                      f"PSS {peaks[1]:.0f} MiB (its processes together), cgroup peak {peaks[2]:.0f} MiB")
         if os.environ.get("PER_STUDENT"):     # stock nbgrader called once per student, as a TA script does
             t_each = 0.0
             for student in submissions:

@@ -40,9 +40,12 @@ def _grade(course, *args):
                           cwd=course, env=_env(), capture_output=True, text=True, timeout=600)
 
 
-def _csv(course):
+def _csv(course, seconds=False):
+    """grades/hw1.csv as rows; without the last column, ``seconds`` (each run's own wall time), unless asked."""
     with open(course / "grades" / "hw1.csv", newline="") as f:
-        return list(csv.reader(f))
+        rows = list(csv.reader(f))
+    assert rows[0][-1] == "seconds", rows[0]
+    return rows if seconds else [row[:-1] for row in rows]
 
 
 def _gradebook(course):
@@ -154,6 +157,8 @@ def test_a_cluster_grades_as_the_thread_pool(course, cluster):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert _csv(root) == course["local"]["csv"]
     assert _gradebook(root) == course["local"]["gradebook"]
+    seconds = {r[0]: r[-1] for r in _csv(root, seconds=True)[1:]}       # workers time what they ran
+    assert seconds.pop("truncated_notebook") == "" and all(float(x) > 0 for x in seconds.values()), seconds
     graded_by = _graded_by(root)
     assert sorted(graded_by) == sorted(course["submissions"])
     assert graded_by.pop("truncated_notebook").startswith("parent")      # nothing to run: stored by the parent

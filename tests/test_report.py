@@ -7,7 +7,9 @@ recomputed here from the CSV with the csv module and from the gradebook with nbg
 """
 
 import csv
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -180,7 +182,25 @@ def test_page_escapes_student_ids_and_messages(graded):
     assert "zo\\xeb.o+test@uni" in page                        # as the CSV shows it
     assert "NameError: name &#x27;sigmoid&#x27; is not defined" in page
     assert "<script" not in page and "http://" not in page and "https://" not in page
-    assert "Grading times were not recorded" in page          # the CSV has no seconds column (yet)
+
+
+def test_slowest_submissions_equal_the_seconds_the_grader_recorded(graded):
+    """`dlcourse grade` writes each submission's grading time (seconds, last column); the report lists the
+    slowest first, on the page and in its CSV. The hanging notebook (5 s timeout) is the slowest."""
+    rows = _grades(graded)
+    assert list(rows[0])[-1] == "seconds"
+    timed = [(r["student_id"], float(r["seconds"])) for r in rows if r["seconds"]]
+    assert {r["student_id"] for r in rows if not r["seconds"]} == {ODD, "truncated_notebook"}    # nothing ran
+    expected = sorted(timed, key=lambda x: -x[1])[: report.SLOWEST]
+    got = _report(graded)
+    assert [(item, float(v)) for (section, item, _), (v, _) in got.items() if section == "slowest"] == expected
+    assert expected[0][0] == "infinite_loop" and expected[0][1] >= 5
+    page = (graded / "reports" / "hw1.html").read_text()
+    assert "Grading times were not recorded" not in page
+    table = page.split("<h2>Slowest submissions</h2>")[1].split("</table>")[0]
+    shown = re.findall(r"<code>(.*?)</code></td><td[^>]*>([0-9.]+)</td>", table)
+    assert [(html.unescape(student), float(value)) for student, value in shown] == \
+        [(student, float(report._fmt(seconds))) for student, seconds in expected]
 
 
 def test_page_in_chromium_offline_readable_and_same_numbers(graded):

@@ -1,7 +1,7 @@
 """The `dlcourse` command line: grading and feedback for the teaching team.
 
     dlcourse grade ASSIGNMENT [--jobs N] [--timeout SECONDS] [--budget SECONDS] [--scheduler ADDRESS|local]
-                   [--resume|--no-resume]
+                   [--resume|--no-resume] [--engine fast|kernel]
     dlcourse feedback ASSIGNMENT
     dlcourse report ASSIGNMENT [...]      (dlcourse.grading.report: an HTML page and a CSV after grading)
     dlcourse collect ASSIGNMENT [...]     (dlcourse.grading.collect: nbgrader's exchange -> submitted/, safely)
@@ -37,6 +37,9 @@ def main(argv=None):
     g.add_argument("--budget", type=int, default=None,
                    help="seconds for a whole notebook (default: 20 x --timeout); when spent, the remaining cells do "
                         "not run and the tests that ran keep their results")
+    g.add_argument("--engine", choices=("fast", "kernel"), default="fast",
+                   help="what runs the notebooks in the sandbox: `fast` (an IPython shell forked in the sandbox, "
+                        "default) or `kernel` (a Jupyter kernel driven by nbclient, as stock nbgrader)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="grade on a Dask distributed cluster (tcp://host:8786), or `local` for a LocalCluster")
@@ -70,7 +73,7 @@ def main(argv=None):
             if args.resume is not None:
                 extra["resume"] = args.resume
             outcomes, path = grade(args.assignment, jobs=args.jobs, timeout=args.timeout, budget=args.budget,
-                                   progress=not args.no_progress, **extra)
+                                   progress=not args.no_progress, engine=args.engine, **extra)
             print(path)
             return 1 if any(o.status == "grading_error" for o in outcomes) else 0
         from .grading.feedback import write_feedback

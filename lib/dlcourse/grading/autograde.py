@@ -13,15 +13,17 @@ process that runs `dlcourse grade`, the only one that writes the gradebook and a
   1. read the notebook (unreadable: status ``invalid_notebook``);
   2. restore nbgrader metadata that was stripped or changed, from the source notebook (``tampered``);
   3. nbgrader's sanitize preprocessors, with deleted test cells added back (``missing_cells``);
-  4. execute in a sandbox of its own (`sandbox`: own uid and cgroup), fresh kernel, per-cell timeout
-     and a whole-notebook budget; results arrive cell by cell, so nothing that ran is lost
+  4. execute in a sandbox of its own (`sandbox`: own uid and cgroup), fresh kernel (the ``fast`` engine:
+     an IPython shell forked inside the sandbox, kernel.py; or ``kernel``: ipykernel with nbclient), per-cell
+     timeout and a whole-notebook budget; results arrive cell by cell, so nothing that ran is lost
      (``timeout``, ``kernel_died``);
   5. `verify` each test cell against the reference solution's checked values; test cells keep only
      the grader's verdict, and hidden-test lines are redacted from every output;
   6. nbgrader's LimitOutput, SaveAutoGrades and AssignLatePenalties into the one gradebook (written by
      this process only); the release files, the student's files and timestamp.txt go to autograded/.
 Results: autograded/<student>/<assignment>/, the gradebook, and grades/<assignment>.csv with
-``student_id,score,max_score,status`` then ``raw_score,late_penalty,timestamp,detail``.
+``student_id,score,max_score,status`` then ``raw_score,late_penalty,timestamp,detail,seconds`` (``seconds``:
+the wall time of the submission's sandboxed runs, empty when nothing ran).
 A failed submission has its status there, never a bare 0. Each stored result also leaves a marker in
 build/grading/<assignment>/results/ (`Grader.finished`): a run with ``resume`` (by default, a run through a
 scheduler) grades only the submissions not yet stored with the current version.
@@ -48,6 +50,7 @@ from pathlib import Path
 
 from ..homework import GRADING_ENV, STUDENT_ENV
 from . import sandbox
+from .execute import ENGINES
 from .verify import hidden_lines, public_outputs, reference_records, verify
 
 # Most severe first: the status shown when several apply.
@@ -77,6 +80,7 @@ class Outcome:
     raw_score: float = None
     late_penalty: float = None
     timestamp: object = None
+    seconds: float = None        # wall time of the sandboxed runs (`run_notebooks`); None when nothing ran
 
     @property
     def status(self):
@@ -159,9 +163,10 @@ def run_notebooks(runner, task, inputs):
     worker: each notebook of `task` (from `Grader.prepare`) runs in a fresh sandbox of `runner` with the
     files of the folder `inputs`, its test cells are verified against the reference's checked values,
     and only the verdicts and redacted outputs are kept. Returns plain data for `Grader.store`:
-    {"notebooks": {name: executed notebook}, "statuses": [[status, detail], ...]}."""
+    {"notebooks": {name: executed notebook}, "statuses": [[status, detail], ...], "seconds": wall time}."""
     import nbformat
 
+    started = time.perf_counter()
     notebooks, statuses = {}, []
     for item in task["notebooks"]:
         nb = nbformat.from_dict(copy.deepcopy(item["notebook"]))
@@ -174,7 +179,7 @@ def run_notebooks(runner, task, inputs):
                kernel_died=result["status"] == "kernel_died")
         public_outputs(executed, set(item["hidden"]))
         notebooks[item["name"]] = executed
-    return {"notebooks": notebooks, "statuses": statuses}
+    return {"notebooks": notebooks, "statuses": statuses, "seconds": time.perf_counter() - started}
 
 
 class Runner:
@@ -182,10 +187,13 @@ class Runner:
 
     The grader's own machine has one; with `--scheduler`, every Dask worker has its own (`distributed`).
     slots : how many sandboxes may run at once (at level bwrap-slots, each has its own uid and cgroup)
+    engine : what runs the cells in the sandbox (`execute.ENGINES`): "fast" (kernel.py) or "kernel" (ipykernel)
     """
 
-    def __init__(self, work, *, timeout=30, budget=None, slots=2):
-        self.work, self.timeout = Path(work), int(timeout)
+    def __init__(self, work, *, timeout=30, budget=None, slots=2, engine="fast"):
+        if engine not in ENGINES:
+            raise GradingError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+        self.work, self.timeout, self.engine = Path(work), int(timeout), engine
         self.budget = float(budget) if budget else 20.0 * self.timeout   # seconds for a whole notebook
         self.work.mkdir(parents=True, exist_ok=True)
         self.isolation = sandbox.level()
@@ -229,7 +237,8 @@ class Runner:
                                 ignore=shutil.ignore_patterns("*.ipynb", *KEPT_FILES))
             sandbox.prepare_inputs(input_dir)
             argv = [sys.executable, sandbox.EXECUTOR_IN_SANDBOX if self.isolation != "rlimits-only"
-                    else str(sandbox.EXECUTOR), "--timeout", str(self.timeout), "--allow", ",".join(allowed)]
+                    else str(sandbox.EXECUTOR), "--timeout", str(self.timeout), "--allow", ",".join(allowed),
+                    "--engine", self.engine]
             if budget is not None:
                 argv += ["--budget", str(budget)]
             if self.isolation == "rlimits-only":
@@ -300,8 +309,8 @@ class Runner:
 class Grader:
     """Grades one assignment; construct, then call `run(jobs)`."""
 
-    def __init__(self, assignment, *, root=".", timeout=30, budget=None, jobs=2, log=print):
-        self.assignment, self.timeout, self.log = assignment, int(timeout), log
+    def __init__(self, assignment, *, root=".", timeout=30, budget=None, jobs=2, log=print, engine="fast"):
+        self.assignment, self.timeout, self.log, self.engine = assignment, int(timeout), log, engine
         self.budget = float(budget) if budget else 20.0 * self.timeout   # seconds for a whole notebook
         self.coursedir, self.config = load_course(root)
         self.root = Path(self.coursedir.root)
@@ -313,7 +322,8 @@ class Grader:
         self.work = self.root / "build" / "grading" / assignment
         self.work.mkdir(parents=True, exist_ok=True)
         self.db_lock = threading.Lock()
-        self.runner = Runner(self.work, timeout=self.timeout, budget=self.budget, slots=max(jobs, 1 + len(self.notebooks)))
+        self.runner = Runner(self.work, timeout=self.timeout, budget=self.budget, slots=max(jobs, 1 + len(self.notebooks)),
+                             engine=engine)
         self.isolation, self.slots = self.runner.isolation, self.runner.slots
         self._references = {}
         self._reference_lock, self._reference_locks = threading.Lock(), {}
@@ -617,7 +627,7 @@ class Grader:
                                   "hidden": sorted(hidden_lines(self.templates(notebook)[0]))})
         if notebooks:
             sub.task = {"assignment": self.assignment, "student": student, "timeout": self.timeout,
-                        "budget": self.budget, "notebooks": notebooks}
+                        "budget": self.budget, "engine": self.engine, "notebooks": notebooks}
 
     def prepare_notebook(self, path, notebook, student, outcome):
         """The submitted notebook, restored and sanitized, ready to run; None (and a status) when it cannot be."""
@@ -662,6 +672,8 @@ class Grader:
             return outcome
         for status, detail in (result or {}).get("statuses", []):
             outcome.add(status, detail)
+        if (result or {}).get("seconds") is not None:
+            outcome.seconds = float(result["seconds"])
         out_dir = self.root / self.coursedir.autograded_directory / student / self.assignment
         if out_dir.is_symlink() or out_dir.exists():
             _remove(out_dir)
@@ -705,7 +717,7 @@ class Grader:
                 due = gb.find_assignment(self.assignment).duedate
             parts = {"source": tree_digest(self.source_dir), "release": tree_digest(self.release_dir),
                      "config": _sha(self.root / "nbgrader_config.py"), "due": str(due), "timeout": self.timeout,
-                     "budget": self.budget, "dlcourse": code_digest()}
+                     "budget": self.budget, "engine": self.engine, "dlcourse": code_digest()}
             self._version = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
         return self._version
 
@@ -722,7 +734,8 @@ class Grader:
         data = {"student": sub.student, "version": self.version(), "submission": sub.digest, "worker": worker,
                 "outcome": {"score": outcome.score, "max_score": outcome.max_score, "details": outcome.details,
                             "raw_score": outcome.raw_score, "late_penalty": outcome.late_penalty,
-                            "timestamp": None if outcome.timestamp is None else outcome.timestamp.isoformat()}}
+                            "timestamp": None if outcome.timestamp is None else outcome.timestamp.isoformat(),
+                            "seconds": outcome.seconds}}
         tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}")
         tmp.write_text(json.dumps(data))
         os.replace(tmp, path)
@@ -751,7 +764,8 @@ class Grader:
             o = data["outcome"]
             outcome = Outcome(student, score=o["score"], max_score=o["max_score"], statuses=set(o["details"]),
                               details=o["details"], raw_score=o["raw_score"], late_penalty=o["late_penalty"],
-                              timestamp=None if o["timestamp"] is None else datetime.fromisoformat(o["timestamp"]))
+                              timestamp=None if o["timestamp"] is None else datetime.fromisoformat(o["timestamp"]),
+                              seconds=o.get("seconds"))
             out_dir = self.root / self.coursedir.autograded_directory / student / self.assignment
             if outcome.statuses & set(NOT_GRADED) or out_dir.is_dir():
                 found[student] = (outcome, data.get("worker"))
@@ -831,7 +845,8 @@ class Grader:
     def start(self, students, jobs, where):
         """The opening lines, then `set_up`."""
         self.log(f"grading {self.assignment}: {len(students)} submissions, {where}, "
-                 f"per-cell timeout {self.timeout} s, notebook budget {self.budget:g} s, isolation: {self.isolation}"
+                 f"per-cell timeout {self.timeout} s, notebook budget {self.budget:g} s, engine {self.engine}, "
+                 f"isolation: {self.isolation}"
                  + (f" (uid and {sandbox.cgroup_kind()} cgroup per sandbox)" if self.slots else ""))
         if self.isolation == "rlimits-only":
             self.log("WARNING: bubblewrap (bwrap) is not available: student code can read the course folder. "
@@ -882,11 +897,12 @@ class Grader:
         with open(path, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["student_id", "score", "max_score", "status", "raw_score", "late_penalty", "timestamp",
-                             "detail"])
+                             "detail", "seconds"])
             for o in outcomes:
                 writer.writerow([_shown(o.student_id), number(o.score), number(o.max_score), o.status,
                                  number(o.raw_score), number(o.late_penalty),
-                                 "" if o.timestamp is None else o.timestamp.isoformat(), o.detail])
+                                 "" if o.timestamp is None else o.timestamp.isoformat(), o.detail,
+                                 "" if o.seconds is None else f"{o.seconds:.2f}"])
         return path
 
 
@@ -922,9 +938,11 @@ def _remove(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=True, scheduler=None, resume=None):
+def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=True, scheduler=None, resume=None,
+          engine="fast"):
     """Grade `assignment`; returns (outcomes, csv path).
 
+    engine : "fast" (the minimal kernel of kernel.py, default) or "kernel" (ipykernel driven by nbclient)
     scheduler : None (a thread pool of `jobs` on this machine), a Dask scheduler's address
         (tcp://host:8786) or "local" (a LocalCluster of `jobs` worker processes): see `distributed`
     resume : skip the submissions already graded and stored with the current version (`Grader.finished`);
@@ -933,10 +951,13 @@ def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=Tru
     started = time.perf_counter()
     try:
         grader = Grader(assignment, root=root, timeout=timeout, budget=budget, jobs=jobs,
-                        log=lambda m: print(m, file=sys.stderr))
+                        log=lambda m: print(m, file=sys.stderr), engine=engine)
     except sandbox.SandboxError as exc:
         raise GradingError(str(exc)) from exc
     resume = bool(scheduler) if resume is None else resume
+    if scheduler and engine != "fast":      # Dask workers build their runners with the default engine
+        raise GradingError(f"--engine {engine} with --scheduler: workers run the fast engine only; grade without "
+                           f"--scheduler to use the {engine} engine")
     if scheduler:
         from .distributed import grade_on_cluster
 

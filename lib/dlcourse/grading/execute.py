@@ -1,6 +1,7 @@
 """Runs inside the sandbox: execute one notebook in a fresh kernel and report cell by cell.
 
     python execute.py --notebook-fd FD --result-fd FD --timeout SECONDS [--budget SECONDS] [--input DIR]
+                      [--engine fast|kernel]
 
 The notebook arrives on a pipe (--notebook-fd), never as a file the kernel could read: it holds the
 hidden tests. The first thing this process does is to make itself non-dumpable, so the kernel
@@ -9,9 +10,17 @@ Results go to --result-fd, which the kernel does not inherit, so student code ca
 one JSON line per executed cell (its outputs, as soon as the cell ends, so that nothing already
 obtained is lost if the sandbox is killed later), then a final line with the status.
 
+Two engines run the cells, with the same records and statuses:
+* ``fast`` (default): the minimal kernel of `kernel.py`, an IPython shell forked from this process
+  *before* the notebook is read (the child never has the hidden tests in memory, and closes both
+  descriptors), serving one cell at a time over pipes. No kernel process to start, no ZMQ, no nbclient.
+* ``kernel``: a Jupyter kernel (ipykernel) driven by nbclient, as stock nbgrader runs notebooks.
+
 Timeouts as nbgrader does them: a cell that runs longer than --timeout is interrupted, gets an
-error, and execution goes on. --budget bounds the whole notebook: when it is spent, the remaining
-cells do not run (status ``timeout``, stated in the detail) and the cells that ran keep their results.
+error, and execution goes on (fast engine: a cell that ignores the interrupt for `kernel.GRACE` s is
+killed with its kernel, and the remaining cells do not run). --budget bounds the whole notebook: when
+it is spent, the remaining cells do not run (status ``timeout``, stated in the detail) and the cells
+that ran keep their results.
 
 Before any student cell, a harness cell makes every dlcourse module unimportable except the
 allow-list (passed with --allow), with a clear message; the sandbox's copy of dlcourse holds only
@@ -128,12 +137,98 @@ def copy_inputs(src, dest="."):
             shutil.copyfile(s, d)
 
 
-def run(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None):
-    """Execute `nb` (a NotebookNode); `emit(record)` is called after every cell. Returns the final record.
+ENGINES = ("fast", "kernel")
+
+
+def run(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None, engine="fast", kernel=None):
+    """Execute `nb` (a NotebookNode, or the same as plain dicts for the fast engine); `emit(record)` is
+    called after every cell. Returns the final record.
 
     record per cell: {"cell": index, "execution_count": n, "outputs": [...], "timed_out": bool}
     final: {"status": ..., "detail": ..., "timed_out": [cell ids], "budget_hit": bool}
+    engine : "fast" (`run_fast`) or "kernel" (`run_kernel`)
+    kernel : for the fast engine, a `kernel.Kernel` already started (`main` starts it before reading the
+        notebook); None: started here
     """
+    if engine == "fast":
+        return run_fast(nb, timeout, allowed, budget=budget, emit=emit, kernel=kernel)
+    if engine != "kernel":
+        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    return run_kernel(nb, timeout, allowed, budget=budget, emit=emit)
+
+
+def _kernel_module():
+    """kernel.py: a sibling module (in the sandbox, both files sit in the executor folder)."""
+    if __package__:
+        from . import kernel
+    else:
+        import kernel
+    return kernel
+
+
+def _source(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def run_fast(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None, kernel=None):
+    """`run` with the minimal kernel (kernel.py): the same records and final record as `run_kernel`."""
+    from dlcourse.homework import ALLOWED_ENV, allowed_modules
+
+    km = _kernel_module()
+    if kernel is None:
+        kernel = km.Kernel.start()
+    status, detail = "ok", ""
+    timed_out, skipped = [], []
+    started = time.monotonic()
+    try:
+        harness = kernel.execute(HARNESS.format(allowed=allowed_modules(allowed), env=ALLOWED_ENV), timeout,
+                                 max_output=MAX_CELL_OUTPUT)
+        if harness.status != "ok" or any(o.get("output_type") == "error" for o in harness.outputs):
+            return {"status": "grading_error", "detail": "the grading harness failed to start", "timed_out": [],
+                    "budget_hit": False}
+        executed = 1                                  # the harness was cell 1, as nbclient numbers them
+        for index, cell in enumerate(nb.get("cells", [])):
+            if cell.get("cell_type") != "code":
+                continue
+            if budget is not None and time.monotonic() - started > budget:
+                skipped.append(index)
+                continue
+            source = _source(cell)
+            if not source.strip():                    # nbclient skips it: reported as it came
+                emit({"cell": index, "execution_count": cell.get("execution_count"),
+                      "outputs": cell.get("outputs", []), "timed_out": False})
+                continue
+            executed += 1
+            reply = kernel.execute(source, timeout, max_output=MAX_CELL_OUTPUT)
+            if reply.status == "died":
+                status, detail = "kernel_died", "Kernel died"
+                break
+            if reply.status in ("timeout", "stuck"):
+                timed_out.append(cell.get("id"))
+            outputs = reply.outputs
+            if reply.overflow or len(json.dumps(outputs)) > MAX_CELL_OUTPUT:
+                outputs = [{"output_type": "stream", "name": "stdout",
+                            "text": f"[output removed: more than {MAX_CELL_OUTPUT} bytes]\n"}]
+            emit({"cell": index, "execution_count": executed, "outputs": outputs,
+                  "timed_out": reply.status in ("timeout", "stuck")})
+            if reply.status == "stuck":
+                status, detail = "timeout", (f"a cell ran longer than {timeout} s and did not stop when interrupted: "
+                                             f"it was stopped and the cells after it did not run; the cells that ran "
+                                             f"keep their results")
+                break
+    finally:
+        kernel.shutdown()
+    if skipped and status == "ok":
+        status, detail = "timeout", (f"the notebook budget of {budget:g} s was spent: {len(skipped)} cell(s) did not "
+                                     f"run; the cells that ran keep their results")
+    if timed_out and status == "ok":
+        status, detail = "timeout", f"{len(timed_out)} cell(s) ran longer than {timeout} s and were interrupted"
+    return {"status": status, "detail": detail, "timed_out": timed_out, "budget_hit": bool(skipped)}
+
+
+def run_kernel(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None):
+    """`run` in a Jupyter kernel (ipykernel) driven by nbclient, as stock nbgrader executes notebooks."""
     skip_slow_optional_imports()
     import nbclient
     import nbformat
@@ -203,14 +298,21 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=None, help="seconds for the whole notebook")
     parser.add_argument("--input", default=None, help="a folder whose files are copied into the working folder")
     parser.add_argument("--allow", default="", help="comma-separated dlcourse modules the assignment declares")
+    parser.add_argument("--engine", choices=ENGINES, default="fast", help="what runs the cells (default: fast)")
     args = parser.parse_args(argv)
     os.set_inheritable(args.result_fd, False)        # never passed on to the kernel
+    kernel = None
+    if args.engine == "fast":                        # forked before the notebook is read, without its descriptors
+        kernel = _kernel_module().Kernel.start(close=(args.notebook_fd, args.result_fd))
     with os.fdopen(args.notebook_fd, "rb") as f:
         text = f.read()
-    skip_slow_optional_imports()
-    import nbformat
+    if args.engine == "fast":
+        nb = json.loads(text.decode("utf-8"))       # the grader sent nbformat v4 JSON; no nbformat needed
+    else:
+        skip_slow_optional_imports()
+        import nbformat
 
-    nb = nbformat.reads(text.decode("utf-8"), as_version=4)
+        nb = nbformat.reads(text.decode("utf-8"), as_version=4)
     del text
     if args.input:
         copy_inputs(args.input)
@@ -220,7 +322,8 @@ def main(argv=None):
         out.write(json.dumps(record) + "\n")
         out.flush()
 
-    result = run(nb, args.timeout, [m for m in args.allow.split(",") if m], budget=args.budget, emit=emit)
+    result = run(nb, args.timeout, [m for m in args.allow.split(",") if m], budget=args.budget, emit=emit,
+                 engine=args.engine, kernel=kernel)
     emit({"final": result})
     out.close()
     return 0

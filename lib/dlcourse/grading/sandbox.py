@@ -214,6 +214,8 @@ def library_dir():
 
 EXECUTOR = Path(__file__).resolve().parent / "execute.py"
 EXECUTOR_IN_SANDBOX = "/opt/dlcourse-executor/execute.py"
+KERNEL = EXECUTOR.with_name("kernel.py")            # the fast engine's kernel, imported by execute.py as a sibling
+KERNEL_IN_SANDBOX = "/opt/dlcourse-executor/kernel.py"
 
 
 def library_copy(allowed, dest):
@@ -298,7 +300,8 @@ def command(argv, inputs, *, limits=Limits(), isolation=None, slot=None, library
         cmd += ["--ro-bind", root, root]
     if library is None:
         raise SandboxError("command: a filtered library copy is required (library_copy)")
-    cmd += ["--ro-bind", str(library), lib, "--ro-bind", str(EXECUTOR), EXECUTOR_IN_SANDBOX]
+    cmd += ["--ro-bind", str(library), lib, "--ro-bind", str(EXECUTOR), EXECUTOR_IN_SANDBOX,
+            "--ro-bind", str(KERNEL), KERNEL_IN_SANDBOX]
     cmd += ["--ro-bind", str(inputs), INPUT,
             "--perms", "1777", "--size", str(limits.disk_bytes), "--tmpfs", WORKDIR, "--chdir", WORKDIR]
     if isolation == "bwrap-slots":
