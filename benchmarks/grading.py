@@ -199,7 +199,8 @@ def main():
     mix = list({**pool, **broken}.items())
     submissions = {f"s{i:03d}_{name}": entry for i, (name, entry) in
                    zip(range(n), (mix[i % len(mix)] for i in range(n)))}
-    print(f"{n} submissions ({len(mix)} kinds: correct, buggy, broken), {os.cpu_count()} CPUs")
+    print(f"{n} submissions ({len(mix)} kinds: correct, buggy, broken), {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows both sides)")
     if scheduler == "local":
         return cluster_against_pool(submissions, n, os.environ.get("JOBS", "2"))
     if scheduler:
@@ -219,7 +220,8 @@ def main():
         t_auto, p = timed([sys.executable, "-m", "nbgrader", "autograde", "hw1", "--create"], stock_course)
         t_stock = t_gen + t_auto
         print(f"nbgrader generate+autograde: {t_stock:7.1f} s  ({t_stock / n:.2f} s per submission)  exit {p.returncode}")
-        print(f"speed-up stock/dlcourse: {t_stock / t_ours:.2f}x  (goal >= 4x)")
+        print(f"speed-up stock/dlcourse: {t_stock / t_ours:.2f}x  (goal >= 4x; load average now "
+              f"{os.getloadavg()[0]:.1f})")
         for name in ("fast", "kernel"):
             peaks = memory(name)
             if peaks:
