@@ -25,33 +25,45 @@ DIALOGS = """() => [...document.querySelectorAll('.jp-Dialog')].map(d => {
 })"""
 
 
-def dismiss_dialogs(page):
-    """Close any JupyterLab dialog in the way (Escape, i.e. its Cancel/Dismiss) as a person would, and say
-    which: once, under load on CI, a modal dialog took every click. Returns the dialogs' texts. A dialog
-    that means real trouble (a dead kernel) still fails the test at its next wait, with the notebook's state."""
+def answer_dialogs(page):
+    """Answer any JupyterLab dialog in the way as a person would, and say which (a DialogWarning in the run's
+    warnings summary). Under load on CI, JupyterLab sometimes asks "Select Kernel" for a notebook whose
+    kernel it is still starting: the person keeps the kernel it proposes (the notebook's own, Python 3),
+    so the dialog's accept button is pressed. Any other dialog is cancelled. A dialog that means real
+    trouble still fails the test at its next wait, which shows the notebook's state."""
     shown = page.evaluate(DIALOGS)
     for text in shown:
-        warnings.warn(f"JupyterLab showed a dialog, dismissed: {text}", DialogWarning, stacklevel=2)
-    for _ in shown:
-        page.keyboard.press("Escape")
+        kernel = text.startswith("Select Kernel")
+        warnings.warn(f"JupyterLab showed a dialog, {'accepted its proposed kernel' if kernel else 'cancelled'}: "
+                      f"{text}", DialogWarning, stacklevel=2)
+        dialog = page.locator(".jp-Dialog").first
+        button = dialog.locator(".jp-Dialog-footer button." + ("jp-mod-accept" if kernel else "jp-mod-reject")).first
+        if button.count():
+            button.click()
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
     if shown:
-        page.wait_for_function("() => !document.querySelector('.jp-Dialog')", timeout=10_000)
+        page.wait_for_function("() => !document.querySelector('.jp-Dialog')", timeout=30_000)
     return shown
 
 
 def run_all(page):
-    """Run → Run All Cells, once the kernel is idle; retried if the click came too early to start anything."""
+    """Run → Run All Cells, once the kernel is idle; retried if the click came too early to start anything
+    or a dialog (`answer_dialogs`) took it."""
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=60_000)
-    for _ in range(3):
-        dismiss_dialogs(page)
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    for _ in range(4):
+        if answer_dialogs(page):
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
+                                   timeout=60_000)
         try:
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click(timeout=10_000)
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click(timeout=10_000)
             page.wait_for_function(STARTED, timeout=15_000)
             return
-        except Exception:  # playwright's TimeoutError: the menu command did not reach the kernel yet
+        except Exception:  # playwright's TimeoutError: a dialog took the click, or the kernel was not ready yet
             page.keyboard.press("Escape")
-    raise AssertionError("Run All Cells did not start the notebook")
+    raise AssertionError(f"Run All Cells did not start the notebook: {notebook_state(page)}")
 
 
 def interrupt_the_rest(page, timeout=EXPLORER_TIMEOUT):
@@ -67,7 +79,7 @@ def interrupt_the_rest(page, timeout=EXPLORER_TIMEOUT):
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=timeout)
     except Exception as exc:
         raise AssertionError(f"the kernel did not become idle after the interrupt: {notebook_state(page)}") from exc
-    dismiss_dialogs(page)
+    answer_dialogs(page)
 
 
 def learning_rate_explorer(page):

@@ -5,7 +5,9 @@ import re
 import uuid
 
 import matplotlib
+import nbformat
 import numpy as np
+import pytest
 import requests
 from PIL import Image
 
@@ -80,3 +82,17 @@ def test_instructor_view_has_nbgrader_extensions(tmp_path):
         screenshot(page, "lab_formgrader")
         r = requests.get(f"{base}/formgrader/api/assignments?token={token}", timeout=30)
         assert r.status_code == 200 and "hw1" in [a["name"] for a in r.json()]   # the course's assignment
+
+
+def test_run_all_answers_the_select_kernel_dialog_and_says_so(tmp_path):
+    """A notebook without kernelspec metadata makes JupyterLab ask "Select Kernel" (as it did, under load on CI,
+    for a lecture whose kernel was still starting): `lab_ui.run_all` keeps the proposed kernel, warns, runs."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb.metadata.pop("kernelspec", None)
+    nbformat.write(nb, tmp_path / "no_kernelspec.ipynb")
+    with jupyter_lab(tmp_path) as (base, token, _), chromium_page() as page:
+        lab_ui.open_notebook(page, f"{base}/lab/workspaces/t{uuid.uuid4().hex[:8]}/tree/no_kernelspec.ipynb?reset&token={token}")
+        page.wait_for_selector(".jp-Dialog", timeout=30_000)
+        with pytest.warns(lab_ui.DialogWarning, match="Select Kernel"):
+            lab_ui.run_all(page)
+        page.wait_for_selector(".jp-OutputArea-output:has-text('42')", timeout=60_000)
