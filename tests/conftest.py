@@ -105,8 +105,9 @@ def _cpu_log(config):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    """Each test's CPU time, its fixtures' set-up and its own processes (kernels, sandboxes, servers, browsers:
-    children it waited for) included, added to its file's line in the run's cpu-seconds.tsv."""
+    """Each test's CPU time, its fixtures' set-up and its own processes (kernels, servers, browsers: children it
+    waited for) included, added to its file's line in the run's cpu-seconds.tsv. Processes inside a bubblewrap
+    sandbox with its own PID namespace are not counted (measured: a sandboxed busy loop adds 0.03 s, not 0.4 s)."""
     start = _cpu_seconds()
     yield
     with open(_cpu_log(item.config), "a") as log:
@@ -121,7 +122,8 @@ def pytest_terminal_summary(terminalreporter, config):
     for line in path.read_text().splitlines():
         name, seconds = line.split("\t")
         totals[name] = totals.get(name, 0.0) + float(seconds)
-    terminalreporter.write_sep("=", "CPU seconds by test file (the test processes and the children they waited for)")
+    terminalreporter.write_sep("=", "CPU seconds by test file (test processes and children they waited for; not what "
+                                    "ran inside grading sandboxes, whose PID namespace keeps it from their parent)")
     for name, seconds in sorted(totals.items(), key=lambda kv: -kv[1])[:10]:
         terminalreporter.write_line(f"{seconds:8.1f}s  {name}")
     terminalreporter.write_line(f"{sum(totals.values()):8.1f}s  in all, {len(totals)} files")
