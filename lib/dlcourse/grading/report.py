@@ -2,9 +2,10 @@
 
 After `dlcourse grade`, from grades/<assignment>.csv, nbgrader's gradebook and the autograded notebooks:
 the score distribution, each part's mean and pass rate, the tests that fail most often with the first
-line of their message, the status counts and the slowest submissions (when the CSV has a ``seconds``
-column). Writes reports/<assignment>.html (figures embedded, nothing fetched) and reports/<assignment>.csv
-(the same numbers, one per row: ``section,item,measure,value,text``).
+line of their message, the status counts and the slowest submissions (from the CSV's last column,
+``seconds``: each submission's grading time as `dlcourse grade` records it; a CSV without it gets a note).
+Writes reports/<assignment>.html (figures embedded, nothing fetched) and reports/<assignment>.csv (the same
+numbers, one per row: ``section,item,measure,value,text``).
 
 Three layers, as everywhere in dlcourse: readers turn the files into plain data, `summarize` computes
 every number from that data alone, `render_html` / `write_csv` only show it.
