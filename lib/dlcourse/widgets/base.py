@@ -85,7 +85,11 @@ class BlitFigure:
 # --- shells: sliders -> figure.update -> Output ---------------------------------
 
 def shell(figure, controls, update, watch=None):
-    """Sliders (`controls`) → `update()` (returns a status line) → the figure's PNG, in a VBox."""
+    """Sliders (`controls`) → `update()` (returns a status line) → the figure's PNG, in a VBox.
+
+    The new figure is sent before the new status line (two widget messages, applied in order), so a page
+    that shows the new status already shows the figure that goes with it.
+    """
     import ipywidgets as W
 
     image = W.Image(format="png")
@@ -93,8 +97,8 @@ def shell(figure, controls, update, watch=None):
 
     def refresh(_=None):
         text = update()
-        status.value = f"<b>{text}</b>" if text else ""
         image.value = figure.png()
+        status.value = f"<b>{text}</b>" if text else ""
 
     for c in watch if watch is not None else controls:
         c.observe(refresh, names="value")
