@@ -302,7 +302,7 @@ def test_the_csv_keeps_its_first_four_columns_and_the_run_succeeds(course):
     with open(course["root"] / "grades" / "hw1.csv", newline="") as f:
         header = next(csv.reader(f))
     assert header == ["student_id", "score", "max_score", "status", "raw_score", "late_penalty", "timestamp",
-                      "detail"]
+                      "detail", "seconds"]
     assert "uid and v" in course["stderr"] and "cgroup per sandbox" in course["stderr"]
 
 
