@@ -70,7 +70,7 @@ lab: $(STAMP)
 
 # reveal.js, MathJax, require.js and jQuery for decks that work offline (`make slides`).
 SLIDE_ASSETS := $(VENV)/node/node_modules/reveal.js/dist/reveal.js
-$(SLIDE_ASSETS):
+$(SLIDE_ASSETS): | $(CHP)        # one npm at a time in .venv/node (`make -j2 test` runs npm beside pip)
 	@command -v npm >/dev/null || { echo "MISSING: npm (Node.js) is needed for the offline slides" >&2; exit 1; }
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node reveal.js@4 mathjax@2 requirejs jquery@2
 
