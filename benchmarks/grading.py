@@ -5,6 +5,7 @@ Run:  .venv/bin/python benchmarks/grading.py [N]     (N submissions, default 60)
       SCHEDULER=local ... (or --scheduler local): the thread pool against `dlcourse grade --scheduler local`,
       a Dask LocalCluster of JOBS single-threaded worker processes on this machine (instead of stock nbgrader)
       ENGINE=kernel ... (dlcourse grade --engine kernel: ipykernel and nbclient instead of the fast engine)
+      COLD=0 ... (skip the side-by-side run with --start cold, Python started in every sandbox)
 Both start from a fresh copy of the course with the same submissions (a mix of correct, buggy and
 broken notebooks) and include their set-up (nbgrader generate_assignment; for dlcourse also the
 reference run). Prints both wall times, seconds per submission and the ratio. Goal: >= 4x
@@ -63,6 +64,12 @@ def cluster_against_pool(submissions, n, jobs):
               f"exit {p.returncode}")
         same = ((pool_course / "grades" / "hw1.csv").read_text() == (cluster_course / "grades" / "hw1.csv").read_text())
         print(f"ratio cluster/thread pool: {t_cluster / t_pool:.2f}x  (same CSV: {same})")
+
+
+def _scores(course):
+    """The grades CSV without its `seconds` column (wall times differ from run to run)."""
+    with open(course / "grades" / "hw1.csv", newline="") as f:
+        return [row[:-1] for row in csv.reader(f)]
 
 
 def cell_seconds(text):
@@ -186,7 +193,15 @@ def memory(engine):
         runner._run_sandbox = run_sandbox
         result = runner.execute(nb, "memory", allowed, budget=None)
         assert result["status"] == "ok", result
-    return [x / 1024**2 for x in peaks]
+        zygote = [0, 0]
+        if runner.zygote is not None and runner.zygote.pid:      # the warm start's zygote, one per grading run
+            for line in open(f"/proc/{runner.zygote.pid}/smaps_rollup"):
+                if line.startswith("Rss:"):
+                    zygote[0] = int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    zygote[1] = int(line.split()[1]) * 1024
+        runner.close()
+    return [x / 1024**2 for x in peaks + zygote]
 
 
 def main():
@@ -214,6 +229,14 @@ def main():
         print(f"dlcourse grade --jobs {jobs} ({engine}): {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission)  "
               f"exit {p.returncode}")
         overhead(ours_course, submissions)
+        if os.environ.get("COLD", "1") != "0" and engine == "fast":   # the same without the warm start
+            with tempfile.TemporaryDirectory() as c:
+                cold_course = make_course(c, submissions)
+                t_cold, p = timed([str(BIN / "dlcourse"), "grade", "hw1", "--jobs", jobs, "--no-progress",
+                                   "--start", "cold"], cold_course)
+                same = _scores(cold_course) == _scores(ours_course)
+                print(f"dlcourse grade --jobs {jobs} --start cold (Python started in each sandbox): {t_cold:7.1f} s  "
+                      f"(warm start {t_cold / t_ours:.2f}x faster; same grades: {same})")
         if os.environ.get("ONLY_OURS"):
             return
         t_gen, _ = timed([sys.executable, "-m", "nbgrader", "generate_assignment", "hw1", "--force"], stock_course)
@@ -226,7 +249,9 @@ def main():
             peaks = memory(name)
             if peaks:
                 print(f"memory of one sandbox ({name} engine, hw1 reference): RSS {peaks[0]:.0f} MiB, "
-                      f"PSS {peaks[1]:.0f} MiB (its processes together), cgroup peak {peaks[2]:.0f} MiB")
+                      f"PSS {peaks[1]:.0f} MiB (its processes together), cgroup peak {peaks[2]:.0f} MiB"
+                      + (f"; plus the warm start's zygote, once per grading run: RSS {peaks[3]:.0f} MiB, "
+                         f"PSS {peaks[4]:.0f} MiB" if peaks[3] else ""))
         if os.environ.get("PER_STUDENT"):     # stock nbgrader called once per student, as a TA script does
             t_each = 0.0
             for student in submissions:

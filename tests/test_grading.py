@@ -178,3 +178,52 @@ def test_feedback_can_be_released_through_nbgraders_exchange(course, tmp_path):
                            "--student=reference"], cwd=root, env=_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(list(exchange.glob("*/feedback/*.html"))) == 1
+
+
+def test_the_gradebook_gets_the_alembic_revision_nbgrader_itself_would_write(course):
+    """`dlcourse grade` runs generate_assignment in its own process and reads the alembic revision there
+    (`autograde.alembic_head`): the revision stamped into the new gradebook is the one nbgrader's own
+    `get_alembic_version` (the `alembic heads` command) gives."""
+    import sqlite3
+
+    from nbgrader.api import get_alembic_version
+
+    from dlcourse.grading.autograde import alembic_head
+
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = _env()["PATH"]
+    try:
+        stock = get_alembic_version()
+    finally:
+        os.environ["PATH"] = old_path
+    with sqlite3.connect(course["root"] / "gradebook.db") as db:
+        stamped = db.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert stock and alembic_head() == stock and stamped == [(stock,)]
+
+
+@pytest.mark.parametrize("student", ["reference", "untouched", "softmax_wrong_axis"])
+def test_prefetched_lookups_answer_as_the_gradebook_does(course, student):
+    """`prefetch.Prefetched` (OverwriteCells' and SaveAutoGrades' per-cell look-ups from one read per notebook)
+    returns the very rows the gradebook's own find_* return for every cell of the notebook, and the same
+    MissingEntry for a name that is not there."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from dlcourse.grading.prefetch import Prefetched
+
+    def answer(find, *args):
+        try:
+            return find(*args).id
+        except MissingEntry:
+            return MissingEntry
+
+    with Gradebook(f"sqlite:///{course['root']}/gradebook.db") as gb:
+        cached = Prefetched(gb, "hw1", "hw1", student)
+        names = [c.name for c in gb.find_notebook("hw1", "hw1").source_cells] + ["no_such_cell"]
+        assert len(names) > 20
+        for name in names:
+            assert answer(cached.find_source_cell, name, "hw1", "hw1") == answer(gb.find_source_cell, name, "hw1", "hw1")
+            assert answer(cached.find_graded_cell, name, "hw1", "hw1") == answer(gb.find_graded_cell, name, "hw1", "hw1")
+            for find in ("find_grade", "find_comment"):
+                assert (answer(getattr(cached, find), name, "hw1", "hw1", student)
+                        == answer(getattr(gb, find), name, "hw1", "hw1", student)), (find, name)
+        assert answer(cached.find_grade, names[0], "hw1", "hw1", "reference-not-this-one") is MissingEntry

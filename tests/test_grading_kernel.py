@@ -80,6 +80,8 @@ def test_errors_as_ipykernel_reports_them(k):
     assert (error["output_type"], error["ename"], error["evalue"]) == ("error", "ZeroDivisionError", "division by zero")
     text = re.sub(r"\x1b\[[0-9;]*m", "", "".join(error["traceback"]))
     assert all(isinstance(line, str) for line in error["traceback"]) and "return 1 / 0" in text
+    # IPython's Plain layout (as Python prints it, 0.8 ms) rather than its Context one (17-26 ms per error)
+    assert text.startswith("Traceback (most recent call last):") and "ZeroDivisionError: division by zero" in text
     [error] = k.execute("x = (").outputs
     assert error["ename"] == "SyntaxError"
     [error] = k.execute("input('name? ')").outputs                 # no stdin, as nbclient's kernels
@@ -269,22 +271,24 @@ def test_the_kernel_never_holds_the_notebook_or_its_descriptors():
 # --- dlcourse grade: both engines grade alike ----------------------------------------------------------
 
 
-def test_grade_with_either_engine_gives_the_same_grades(tmp_path):
+def test_grade_with_either_engine_and_either_start_gives_the_same_grades(tmp_path):
     attacks = corpus.adversarial("/nonexistent")
     submissions = {"reference": corpus.honest_and_mutants()["reference"],
                    "naive_sigmoid": corpus.honest_and_mutants()["naive_sigmoid"],
                    **{k_: attacks[k_] for k_ in ("kernel_exit", "uses_dlcourse_implementation", "patches_check")}}
     grades = {}
-    for engine in ("kernel", "fast"):
-        course = new_course(tmp_path / engine, "hw1") if (tmp_path / engine).mkdir() is None else None
+    for engine, start in (("kernel", "cold"), ("fast", "cold"), ("fast", "warm")):
+        course = new_course(tmp_path / f"{engine}-{start}", "hw1") if (tmp_path / f"{engine}-{start}").mkdir() is None else None
         corpus.write(course, submissions)
         proc = run_dlcourse(course, "grade", "hw1", "--jobs", "2", "--timeout", "10", "--no-progress",
-                            "--engine", engine)
-        assert f"engine {engine}" in proc.stderr
+                            "--engine", engine, "--start", start)
+        warm = engine == "fast" and start == "warm" and sandbox.level() == "bwrap-slots"
+        assert f"engine {engine}" in proc.stderr and ("(warm start)" in proc.stderr) == warm, proc.stderr
         with open(course / "grades" / "hw1.csv", newline="") as f:
             rows = list(csv.DictReader(f))
         assert all(float(r["seconds"]) > 0 for r in rows)
-        grades[engine] = {r["student_id"]: {k_: v for k_, v in r.items() if k_ != "seconds"} for r in rows}
-    assert grades["fast"] == grades["kernel"]
+        grades[(engine, start)] = {r["student_id"]: {k_: v for k_, v in r.items() if k_ != "seconds"} for r in rows}
+    assert grades[("fast", "warm")] == grades[("fast", "cold")] == grades[("kernel", "cold")]
+    grades["fast"] = grades[("fast", "warm")]
     for name, (_, score, status) in submissions.items():
         assert (grades["fast"][name]["status"], float(grades["fast"][name]["score"])) == (status, score), name

@@ -1,7 +1,7 @@
 """The `dlcourse` command line: grading and feedback for the teaching team.
 
     dlcourse grade ASSIGNMENT [--jobs N] [--timeout SECONDS] [--budget SECONDS] [--scheduler ADDRESS|local]
-                   [--resume|--no-resume] [--engine fast|kernel]
+                   [--resume|--no-resume] [--engine fast|kernel] [--start warm|cold]
     dlcourse feedback ASSIGNMENT
     dlcourse report ASSIGNMENT [...]      (dlcourse.grading.report: an HTML page and a CSV after grading)
     dlcourse collect ASSIGNMENT [...]     (dlcourse.grading.collect: nbgrader's exchange -> submitted/, safely)
@@ -40,6 +40,9 @@ def main(argv=None):
     g.add_argument("--engine", choices=("fast", "kernel"), default="fast",
                    help="what runs the notebooks in the sandbox: `fast` (an IPython shell forked in the sandbox, "
                         "default) or `kernel` (a Jupyter kernel driven by nbclient, as stock nbgrader)")
+    g.add_argument("--start", choices=("warm", "cold"), default="warm",
+                   help="with the fast engine as root: `warm` (default) forks each sandbox's executor from one "
+                        "pre-warmed Python (numpy and IPython imported once); `cold` starts Python in each sandbox")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="grade on a Dask distributed cluster (tcp://host:8786), or `local` for a LocalCluster")
@@ -73,7 +76,8 @@ def main(argv=None):
             if args.resume is not None:
                 extra["resume"] = args.resume
             outcomes, path = grade(args.assignment, jobs=args.jobs, timeout=args.timeout, budget=args.budget,
-                                   progress=not args.no_progress, engine=args.engine, **extra)
+                                   progress=not args.no_progress, engine=args.engine,
+                                   warm=args.start == "warm", **extra)
             print(path)
             return 1 if any(o.status == "grading_error" for o in outcomes) else 0
         from .grading.feedback import write_feedback

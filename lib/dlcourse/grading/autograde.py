@@ -12,15 +12,17 @@ process that runs `dlcourse grade`, the only one that writes the gradebook and a
      (``too_large``); read `timestamp.txt` into the gradebook;
   1. read the notebook (unreadable: status ``invalid_notebook``);
   2. restore nbgrader metadata that was stripped or changed, from the source notebook (``tampered``);
-  3. nbgrader's sanitize preprocessors, with deleted test cells added back (``missing_cells``);
+  3. nbgrader's sanitize preprocessors, with deleted test cells added back (``missing_cells``; OverwriteCells
+     with one gradebook read per notebook, `prefetch`);
   4. execute in a sandbox of its own (`sandbox`: own uid and cgroup), fresh kernel (the ``fast`` engine:
      an IPython shell forked inside the sandbox, kernel.py; or ``kernel``: ipykernel with nbclient), per-cell
      timeout and a whole-notebook budget; results arrive cell by cell, so nothing that ran is lost
-     (``timeout``, ``kernel_died``);
+     (``timeout``, ``kernel_died``). As root, the fast engine's executor is forked into the sandbox from one
+     pre-warmed interpreter (`zygote`: numpy and IPython imported once per run, not once per sandbox);
   5. `verify` each test cell against the reference solution's checked values; test cells keep only
      the grader's verdict, and hidden-test lines are redacted from every output;
-  6. nbgrader's LimitOutput, SaveAutoGrades and AssignLatePenalties into the one gradebook (written by
-     this process only); the release files, the student's files and timestamp.txt go to autograded/.
+  6. nbgrader's LimitOutput, SaveAutoGrades (one gradebook read and one commit per notebook, `prefetch`)
+     and AssignLatePenalties into the one gradebook (written by this process only); the release files, the student's files and timestamp.txt go to autograded/.
 Results: autograded/<student>/<assignment>/, the gradebook, and grades/<assignment>.csv with
 ``student_id,score,max_score,status`` then ``raw_score,late_penalty,timestamp,detail,seconds`` (``seconds``:
 the wall time of the submission's sandboxed runs, empty when nothing ran).
@@ -37,6 +39,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import stat
 import subprocess
@@ -190,7 +193,7 @@ class Runner:
     engine : what runs the cells in the sandbox (`execute.ENGINES`): "fast" (kernel.py) or "kernel" (ipykernel)
     """
 
-    def __init__(self, work, *, timeout=30, budget=None, slots=2, engine="fast"):
+    def __init__(self, work, *, timeout=30, budget=None, slots=2, engine="fast", warm=True):
         if engine not in ENGINES:
             raise GradingError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
         self.work, self.timeout, self.engine = Path(work), int(timeout), engine
@@ -204,6 +207,16 @@ class Runner:
                                            "sandbox needs its own limits (run as root on a machine with cgroups)")
             self.slots = sandbox.Slots(slots)
         self._libraries, self._library_lock = {}, threading.Lock()
+        self.zygote = None                # warm start (zygote.py): as root, for the fast engine
+        if warm and self.slots is not None and engine == "fast":
+            from .zygote import Zygote
+
+            self.zygote = Zygote(env=sandbox.environment(), log=self.work / "zygote.log")
+
+    def close(self):
+        """End the zygote, if one was started (it also ends with this process)."""
+        if self.zygote is not None:
+            self.zygote.close()
 
     def library(self, allowed):
         """The filtered copy of dlcourse the sandbox sees for this allow-list (made once per run)."""
@@ -271,6 +284,8 @@ class Runner:
         return out
 
     def _run_sandbox(self, argv, input_dir, limits, slot, allowed, student, wall, label, payload):
+        if self.zygote is not None:
+            return self._run_warm(argv, input_dir, limits, slot, allowed, student, wall, label, payload)
         read_fd, write_fd = os.pipe()
         nb_read, nb_write = os.pipe()
         argv = argv + ["--result-fd", str(write_fd), "--notebook-fd", str(nb_read)]
@@ -288,9 +303,7 @@ class Runner:
             os.close(nb_read)
             writer = threading.Thread(target=_write_all, args=(nb_write, payload), daemon=True)
             writer.start()
-            try:
-                proc.wait(timeout=wall)
-            except subprocess.TimeoutExpired:
+            if not _wait(proc, wall):
                 os.killpg(proc.pid, 9)
                 proc.wait()
                 killed = True
@@ -305,11 +318,78 @@ class Runner:
                 records.append(record)
         return records, killed
 
+    def _run_warm(self, argv, input_dir, limits, slot, allowed, student, wall, label, payload):
+        """`_run_sandbox` with a warm start (`zygote`): bubblewrap makes the sandbox as for a cold start but
+        holds only a placeholder; the zygote forks the executor into it. When the executor is done (its
+        result pipe closes) or the wall time is spent, the placeholder ends, and with it the sandbox's PID
+        namespace: every process left in it is killed."""
+        from .zygote import HOLD, read_info
+
+        read_fd, write_fd = os.pipe()
+        nb_read, nb_write = os.pipe()
+        info_r, info_w = os.pipe()
+        request_argv = argv[2:]          # without python and the script; the descriptors are added by the zygote
+        cmd = sandbox.command(HOLD, input_dir, limits=limits, isolation=self.isolation, slot=slot,
+                              library=self.library(allowed), info_fd=info_w)
+        env = sandbox.environment({GRADING_ENV: "1", STUDENT_ENV: student or ""})
+        chunks, killed = [], False
+        log_path = self.work / f"{hashlib.sha256(label.encode()).hexdigest()[:16]}.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(cmd, cwd=input_dir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=log, pass_fds=(info_w,), start_new_session=True)
+            try:
+                os.close(info_w)
+                info = read_info(info_r)
+                ready = proc.stdout.readline()
+                if ready != b"ready\n" or not info["pid"]:
+                    raise sandbox.SandboxError(f"the sandbox did not start (bubblewrap: {ready!r}, "
+                                               f"{log_path.read_bytes()[-1000:].decode(errors='replace')})")
+                self.zygote.enter({**info, "uid": sandbox.slot_uid(slot), "limits": limits.__dict__,
+                                   "cgroup_procs": [str(p) for p in sandbox.setup_cgroup(slot, limits)],
+                                   "env": env, "argv": request_argv, "workdir": sandbox.WORKDIR,
+                                   "executor": sandbox.EXECUTOR_IN_SANDBOX},
+                                  log.fileno(), write_fd, nb_read)
+            except BaseException:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+                for fd in (read_fd, write_fd, nb_read, nb_write):
+                    os.close(fd)
+                raise
+            finally:
+                os.close(info_r)
+            os.close(write_fd)
+            os.close(nb_read)
+            reader = threading.Thread(target=lambda: chunks.append(_read_all(read_fd)), daemon=True)
+            reader.start()
+            writer = threading.Thread(target=_write_all, args=(nb_write, payload), daemon=True)
+            writer.start()
+            reader.join(timeout=wall)
+            if reader.is_alive():
+                os.killpg(proc.pid, 9)
+                killed = True
+                reader.join(timeout=30)
+            proc.stdin.close()                   # the placeholder ends; so does every process left in the sandbox
+            if not _wait(proc, 30):
+                os.killpg(proc.pid, 9)
+                proc.wait()
+            proc.stdout.close()
+        records = []
+        for line in (chunks[0] if chunks else b"").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:          # a line cut off by the kill
+                continue
+            if isinstance(record, dict):
+                if "setup_error" in record:
+                    raise sandbox.SandboxError(f"warm start: {record['setup_error']}")
+                records.append(record)
+        return records, killed
+
 
 class Grader:
     """Grades one assignment; construct, then call `run(jobs)`."""
 
-    def __init__(self, assignment, *, root=".", timeout=30, budget=None, jobs=2, log=print, engine="fast"):
+    def __init__(self, assignment, *, root=".", timeout=30, budget=None, jobs=2, log=print, engine="fast", warm=True):
         self.assignment, self.timeout, self.log, self.engine = assignment, int(timeout), log, engine
         self.budget = float(budget) if budget else 20.0 * self.timeout   # seconds for a whole notebook
         self.coursedir, self.config = load_course(root)
@@ -323,7 +403,7 @@ class Grader:
         self.work.mkdir(parents=True, exist_ok=True)
         self.db_lock = GradebookLock()
         self.runner = Runner(self.work, timeout=self.timeout, budget=self.budget, slots=max(jobs, 1 + len(self.notebooks)),
-                             engine=engine)
+                             engine=engine, warm=warm)
         self.isolation, self.slots = self.runner.isolation, self.runner.slots
         self._references = {}
         self._reference_lock, self._reference_locks = threading.Lock(), {}
@@ -344,19 +424,33 @@ class Grader:
     # --- set-up ---------------------------------------------------------------------------------
 
     def sync_gradebook(self):
-        """Make sure the gradebook knows the current source notebooks (runs generate_assignment)."""
+        """Make sure the gradebook knows the current source notebooks: nbgrader's generate_assignment, run in
+        this process (nbgrader is imported already; a `nbgrader` subprocess spends ~5 s starting up), its
+        student version written to build/grading/<assignment>/release/."""
+        import logging
+
+        from nbgrader.converters import GenerateAssignment
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.utils import capture_log
+
         stamp = self.work / "source.sha256"
         digest = "".join(_sha(self.source_dir / f"{n}.ipynb") for n in self.notebooks)
         db_file = self.root / self.coursedir.db_url.removeprefix("sqlite:///")
         if stamp.exists() and stamp.read_text() == digest and db_file.exists():
             return
-        release = self.work / "release"
-        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", self.assignment, "--force",
-                               f"--CourseDirectory.release_directory={release.relative_to(self.root)}"],
-                              cwd=self.root, env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise GradingError(f"nbgrader generate_assignment {self.assignment} failed:\n{proc.stderr[-3000:]}")
+        coursedir = CourseDirectory(config=self.config)
+        coursedir.root = str(self.root)
+        coursedir.release_directory = str((self.work / "release").relative_to(self.root))
+        coursedir.assignment_id = self.assignment
+        log = logging.getLogger(f"dlcourse.grading.generate_assignment.{id(self)}")
+        log.propagate, log.level = False, logging.INFO        # its lines are kept for the error message only
+        app = GenerateAssignment(coursedir=coursedir, config=self.config, log=log)
+        app.force = app.create_assignment = True
+        with self.db_lock:
+            result = capture_log(app)
+        if not result["success"]:
+            raise GradingError(f"nbgrader generate_assignment {self.assignment} failed:\n"
+                               f"{(result.get('log', '') + result.get('error', ''))[-3000:]}")
         stamp.write_text(digest)
 
     def variants(self, notebook):
@@ -778,19 +872,18 @@ class Grader:
             return float(gb.find_assignment(self.assignment).max_score)
 
     def sanitize(self, nb, resources):
-        from nbgrader.preprocessors import (
-            ClearOutput,
-            DeduplicateIds,
-            OverwriteCells,
-            OverwriteKernelspec,
-        )
+        from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteKernelspec
+
+        from .prefetch import OverwriteCells          # nbgrader's, with one gradebook read per notebook
 
         for pp in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, _check_cell_metadata()):
             nb, resources = pp(config=self.config).preprocess(nb, resources)
         return nb
 
     def save(self, nb, resources):
-        from nbgrader.preprocessors import AssignLatePenalties, LimitOutput, SaveAutoGrades
+        from nbgrader.preprocessors import AssignLatePenalties, LimitOutput
+
+        from .prefetch import SaveAutoGrades          # nbgrader's, with one gradebook read and one commit per notebook
 
         for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
             nb, resources = pp(config=self.config).preprocess(nb, resources)
@@ -844,7 +937,8 @@ class Grader:
     def start(self, students, jobs, where):
         """The opening lines, then `set_up`."""
         self.log(f"grading {self.assignment}: {len(students)} submissions, {where}, "
-                 f"per-cell timeout {self.timeout} s, notebook budget {self.budget:g} s, engine {self.engine}, "
+                 f"per-cell timeout {self.timeout} s, notebook budget {self.budget:g} s, engine {self.engine}"
+                 + (" (warm start)" if self.runner.zygote is not None else "") + ", "
                  f"isolation: {self.isolation}"
                  + (f" (uid and {sandbox.cgroup_kind()} cgroup per sandbox)" if self.slots else ""))
         if self.isolation == "rlimits-only":
@@ -905,10 +999,21 @@ class Grader:
         return path
 
 
+@functools.lru_cache(maxsize=1)
+def alembic_head():
+    """The revision nbgrader stamps into a new gradebook, read in this process: nbgrader's own
+    `get_alembic_version` runs the `alembic` command for it (~2.7 s, and it needs `alembic` on PATH)."""
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    return ScriptDirectory(ALEMBIC_DIR).get_current_head()
+
+
 class GradebookLock:
     """The lock around every use of the gradebook in this process (`with grader.db_lock:`). While it is held,
     nbgrader's Gradebook objects (each preprocessor opens one of its own, several per submission) share one
-    database engine per URL: a new engine compiles every query anew, about 0.1 s per submission."""
+    database engine per URL: a new engine compiles every query anew, about 0.1 s per submission. A new
+    gradebook gets its alembic revision from `alembic_head` (the same value, without a subprocess)."""
 
     def __init__(self):
         self._lock, self._engines, self._saved = threading.Lock(), {}, None
@@ -926,12 +1031,13 @@ class GradebookLock:
             return self._engines[key]
 
         nbgrader.api.create_engine = shared_engine
+        self._saved_head, nbgrader.api.get_alembic_version = nbgrader.api.get_alembic_version, alembic_head
         return self
 
     def __exit__(self, *exc):
         import nbgrader.api
 
-        nbgrader.api.create_engine = self._saved
+        nbgrader.api.create_engine, nbgrader.api.get_alembic_version = self._saved, self._saved_head
         self._lock.release()
         return False
 
@@ -1001,6 +1107,26 @@ class _no_slot:
         return False
 
 
+def _wait(proc, timeout):
+    """Wait up to `timeout` s for `proc` to end; True if it did. Woken by the kernel through a pidfd:
+    `Popen.wait(timeout)` polls, sleeping up to 50 ms past the end of every sandbox."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):           # no pidfd (Linux < 5.3): Popen's polling
+        try:
+            proc.wait(timeout=timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        ready = select.select([fd], [], [], timeout)[0]
+    finally:
+        os.close(fd)
+    if ready:
+        proc.wait()
+    return bool(ready)
+
+
 def _read_all(fd):
     with os.fdopen(fd, "rb") as f:
         return f.read()
@@ -1019,10 +1145,12 @@ def _remove(path):
 
 
 def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=True, scheduler=None, resume=None,
-          engine="fast"):
+          engine="fast", warm=True):
     """Grade `assignment`; returns (outcomes, csv path).
 
     engine : "fast" (the minimal kernel of kernel.py, default) or "kernel" (ipykernel driven by nbclient)
+    warm : with the fast engine as root, fork each sandbox's executor from one pre-warmed interpreter
+        (`zygote`) instead of starting Python in every sandbox
     scheduler : None (a thread pool of `jobs` on this machine), a Dask scheduler's address
         (tcp://host:8786) or "local" (a LocalCluster of `jobs` worker processes): see `distributed`
     resume : skip the submissions already graded and stored with the current version (`Grader.finished`);
@@ -1031,19 +1159,22 @@ def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=Tru
     started = time.perf_counter()
     try:
         grader = Grader(assignment, root=root, timeout=timeout, budget=budget, jobs=jobs,
-                        log=lambda m: print(m, file=sys.stderr), engine=engine)
+                        log=lambda m: print(m, file=sys.stderr), engine=engine, warm=warm)
     except sandbox.SandboxError as exc:
         raise GradingError(str(exc)) from exc
     resume = bool(scheduler) if resume is None else resume
     if scheduler and engine != "fast":      # Dask workers build their runners with the default engine
         raise GradingError(f"--engine {engine} with --scheduler: workers run the fast engine only; grade without "
                            f"--scheduler to use the {engine} engine")
-    if scheduler:
-        from .distributed import grade_on_cluster
+    try:
+        if scheduler:
+            from .distributed import grade_on_cluster
 
-        outcomes = grade_on_cluster(grader, scheduler, jobs=jobs, progress=progress, resume=resume)
-    else:
-        outcomes = grader.run(jobs=jobs, progress=progress, resume=resume)
+            outcomes = grade_on_cluster(grader, scheduler, jobs=jobs, progress=progress, resume=resume)
+        else:
+            outcomes = grader.run(jobs=jobs, progress=progress, resume=resume)
+    finally:
+        grader.runner.close()
     counts = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

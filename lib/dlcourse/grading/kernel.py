@@ -571,6 +571,7 @@ def _child(req_r, rep_w, sys_path):
     config.HistoryManager.enabled = False                     # no history database, as the kernel engine runs
     sys.stdout, sys.stderr = stdout, stderr
     shell = Shell.instance(config=config, colors="neutral")
+    shell.InteractiveTB.set_mode("Plain")     # Python's layout: 0.8 ms per error, against 17-26 ms (first: more)
     if __name__ != "dlcourse.grading.kernel":                # imported as a sibling of execute.py: not for students
         sys.modules.pop(__name__, None)
     builtins.input = no_input

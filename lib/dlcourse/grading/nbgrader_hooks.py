@@ -34,7 +34,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         build = Path(resources.get("metadata", {}).get("path") or ".")
         root = _course_root(build)
         grader = Grader(info["assignment"], root=root, timeout=self.timeout, budget=self.budget or None, jobs=1,
-                        log=self.log.info)
+                        log=self.log.info, warm=False)     # one notebook: a zygote would not pay for itself
         notebook, student = info["notebook"], info["student"]
         inputs = build if build.is_dir() else None
         result = grader.execute(nb, f"nbgrader-{student}-{notebook}", notebook, student=student, inputs=inputs)

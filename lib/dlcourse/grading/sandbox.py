@@ -274,12 +274,13 @@ def environment(extra=None):
     return env
 
 
-def command(argv, inputs, *, limits=Limits(), isolation=None, slot=None, library=None):
+def command(argv, inputs, *, limits=Limits(), isolation=None, slot=None, library=None, info_fd=None):
     """The full command line that runs `argv` (inside the sandbox).
 
     inputs : a folder shown read-only at /input (the executor copies it into the working folder)
     slot : the sandbox slot (uid and cgroup) — required at level bwrap-slots
     library : a filtered copy of dlcourse (`library_copy`) shown where the real package is
+    info_fd : a descriptor bubblewrap writes its JSON to (child pid, namespace ids; for `zygote`)
     """
     isolation = isolation or level()
     rlimits = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
@@ -290,6 +291,8 @@ def command(argv, inputs, *, limits=Limits(), isolation=None, slot=None, library
            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
            "--proc", "/proc", "--dev", "/dev",
            "--perms", "1777", "--size", str(limits.disk_bytes), "--tmpfs", "/tmp"]
+    if info_fd is not None:
+        cmd += ["--info-fd", str(info_fd)]
     lib = str(library_dir())
     roots = _system_roots()
     parents = sorted({str(a) for r in [*roots, lib, EXECUTOR_IN_SANDBOX] for a in Path(r).parents if str(a) != "/"},
