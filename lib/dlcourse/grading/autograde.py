@@ -22,7 +22,8 @@ process that runs `dlcourse grade`, the only one that writes the gradebook and a
   5. `verify` each test cell against the reference solution's checked values; test cells keep only
      the grader's verdict, and hidden-test lines are redacted from every output;
   6. nbgrader's LimitOutput, SaveAutoGrades (one gradebook read and one commit per notebook, `prefetch`)
-     and AssignLatePenalties into the one gradebook (written by this process only); the release files, the student's files and timestamp.txt go to autograded/.
+     and AssignLatePenalties into the one gradebook (written by this process only); the release files, the
+     student's files and timestamp.txt go to autograded/.
 Results: autograded/<student>/<assignment>/, the gradebook, and grades/<assignment>.csv with
 ``student_id,score,max_score,status`` then ``raw_score,late_penalty,timestamp,detail,seconds`` (``seconds``:
 the wall time of the submission's sandboxed runs, empty when nothing ran).
@@ -390,7 +391,7 @@ class Grader:
     """Grades one assignment; construct, then call `run(jobs)`."""
 
     def __init__(self, assignment, *, root=".", timeout=30, budget=None, jobs=2, log=print, engine="fast", warm=True):
-        self.assignment, self.timeout, self.log, self.engine = assignment, int(timeout), log, engine
+        self.assignment, self.timeout, self.log, self.engine, self.warm = assignment, int(timeout), log, engine, warm
         self.budget = float(budget) if budget else 20.0 * self.timeout   # seconds for a whole notebook
         self.coursedir, self.config = load_course(root)
         self.root = Path(self.coursedir.root)
@@ -721,7 +722,7 @@ class Grader:
                                   "hidden": sorted(hidden_lines(self.templates(notebook)[0]))})
         if notebooks:
             sub.task = {"assignment": self.assignment, "student": student, "timeout": self.timeout,
-                        "budget": self.budget, "engine": self.engine, "notebooks": notebooks}
+                        "budget": self.budget, "engine": self.engine, "warm": self.warm, "notebooks": notebooks}
 
     def prepare_notebook(self, path, notebook, student, outcome):
         """The submitted notebook, restored and sanitized, ready to run; None (and a status) when it cannot be."""
@@ -874,7 +875,7 @@ class Grader:
     def sanitize(self, nb, resources):
         from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteKernelspec
 
-        from .prefetch import OverwriteCells          # nbgrader's, with one gradebook read per notebook
+        from .prefetch import OverwriteCells  # nbgrader's, with one gradebook read per notebook
 
         for pp in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, _check_cell_metadata()):
             nb, resources = pp(config=self.config).preprocess(nb, resources)
@@ -883,7 +884,7 @@ class Grader:
     def save(self, nb, resources):
         from nbgrader.preprocessors import AssignLatePenalties, LimitOutput
 
-        from .prefetch import SaveAutoGrades          # nbgrader's, with one gradebook read and one commit per notebook
+        from .prefetch import SaveAutoGrades  # nbgrader's, with one gradebook read and one commit per notebook
 
         for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
             nb, resources = pp(config=self.config).preprocess(nb, resources)
@@ -1163,9 +1164,6 @@ def grade(assignment, *, jobs=2, timeout=30, budget=None, root=".", progress=Tru
     except sandbox.SandboxError as exc:
         raise GradingError(str(exc)) from exc
     resume = bool(scheduler) if resume is None else resume
-    if scheduler and engine != "fast":      # Dask workers build their runners with the default engine
-        raise GradingError(f"--engine {engine} with --scheduler: workers run the fast engine only; grade without "
-                           f"--scheduler to use the {engine} engine")
     try:
         if scheduler:
             from .distributed import grade_on_cluster

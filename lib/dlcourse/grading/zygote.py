@@ -63,11 +63,10 @@ def preload():
     import gc
     import random  # noqa: F401
 
-    import numpy  # noqa: F401
-    from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
-
     import execute  # noqa: F401   (this file's siblings: execute.py, kernel.py)
     import kernel  # noqa: F401
+    import numpy  # noqa: F401
+    from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
 
     for name in PRELOAD:                 # what creating the shell and a first traceback import (~25 ms)
         try:
