@@ -164,8 +164,8 @@ def test_a_cluster_grades_as_the_thread_pool(course, cluster):
     assert graded_by.pop("truncated_notebook").startswith("parent")      # nothing to run: stored by the parent
     assert set(graded_by.values()) == {"w1", "w2"}, graded_by             # both workers took tasks
     assert "graded by: " in proc.stderr and "w1 (tcp://" in proc.stderr
-    zygotes = [cluster.folder / w / "dlcourse-grading" / "zygote.log" for w in ("w1", "w2")]
-    assert all(z.exists() for z in zygotes), zygotes                    # the workers started warm, as the grader
+    zygotes = {w: list((cluster.folder / w).glob("**/dlcourse-grading/zygote.log")) for w in ("w1", "w2")}
+    assert all(zygotes.values()), zygotes                                # the workers started warm, as the grader
 
 
 def test_a_cluster_runs_the_engine_the_grader_was_given(course, cluster):
@@ -177,7 +177,7 @@ def test_a_cluster_runs_the_engine_the_grader_was_given(course, cluster):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "engine kernel" in proc.stderr and _csv(root) == course["local"]["csv"]
     assert _gradebook(root) == course["local"]["gradebook"]
-    assert not list(cluster.folder.glob("w*/dlcourse-grading/zygote.log"))
+    assert not list(cluster.folder.glob("w*/**/dlcourse-grading/zygote.log"))
 
 
 def test_a_worker_killed_while_grading_loses_nothing(course, cluster):
