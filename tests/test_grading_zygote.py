@@ -24,18 +24,26 @@ try:
     parent_fds = sorted(os.listdir(f"/proc/{parent}/fd"))
 except OSError as exc:
     parent_fds = type(exc).__name__
-sockets = []
+sockets, held = [], {}
 for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
     try:
-        sockets += [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
-        pass
+        continue
+    held[pid] = []
+    for fd in fds:
+        try:
+            held[pid].append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            pass
+    sockets += held[pid]
 print("PROBE" + json.dumps({
     "uid": os.getresuid(), "gid": os.getresgid(), "groups": os.getgroups(),
     "caps": {k: int(status[k], 16) for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")},
     "no_new_privs": int(status["NoNewPrivs"]), "hostname": socket.gethostname(),
     "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), "root": sorted(os.listdir("/")),
     "cwd": os.getcwd(), "parent_fds": parent_fds, "sockets": [s for s in sockets if s.startswith("socket:")],
+    "held": held,
     "mnt": os.readlink("/proc/self/ns/mnt"), "net": os.readlink("/proc/self/ns/net"),
     "pidns": os.readlink("/proc/self/ns/pid"), "random": [random.random(), float(numpy.random.rand())],
     "env": sorted(os.environ), "sid": os.getsid(0) == os.getpid(),
@@ -81,6 +89,11 @@ def test_the_warm_executor_is_the_slots_unprivileged_user_in_the_sandboxes_names
     assert max(seen["pids"]) < 20, seen["pids"]                       # its own PID namespace: no zygote, no grader
     assert seen["parent_fds"] == "PermissionError"                    # the executor is not dumpable
     assert seen["sockets"] == [], seen["sockets"]                     # nothing reaches the zygote
+    # what the submission can reach (its own processes and the placeholder, same uid): no file of the grader's
+    targets = [t for links in seen["held"].values() for t in links]
+    assert not [t for t in targets if t.startswith(str(runner.work)) or t.endswith(".log")], seen["held"]
+    placeholder = seen["held"]["2"]                                    # pid 2, the slot's uid: readable to it
+    assert placeholder and all(t == "/dev/null" or t.startswith("pipe:") for t in placeholder), placeholder
     assert "PYTEST_CURRENT_TEST" in os.environ and "PYTEST_CURRENT_TEST" not in seen["env"]   # not the grader's
     assert set(sandbox.environment()) <= set(seen["env"])
 
@@ -142,3 +155,38 @@ def test_cold_start_is_kept_for_other_engines_and_on_request(tmp_path):
     _needs_slots()
     assert autograde.Runner(tmp_path / "k", engine="kernel").zygote is None
     assert autograde.Runner(tmp_path / "c", engine="fast", warm=False).zygote is None
+
+
+def test_the_executor_ends_with_the_process_that_forked_it(runner):
+    """PR_SET_PDEATHSIG survives the drop to the slot's uid (a uid change clears it; it is set again): when
+    the zygote's child that entered the sandbox dies, the executor dies at once, and the run is reported
+    as a dead kernel, not as a cell that hit its timeout."""
+    import signal
+    import threading
+
+    entered = []
+    real = runner.zygote.enter
+
+    def enter(*args):
+        entered.append(real(*args))
+        return entered[-1]
+
+    runner.zygote.enter = enter
+    try:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('started', flush=True)\n"
+                                                                       "import time\ntime.sleep(600)")])
+        out = {}
+        worker = threading.Thread(target=lambda: out.update(runner.execute(nb, "orphan", ALLOWED, budget=None)))
+        worker.start()
+        for _ in range(400):
+            if entered:
+                break
+            worker.join(0.05)
+        assert entered, "the zygote was never asked"
+        worker.join(3)              # the executor forked in milliseconds; its cell is asleep by now
+        assert worker.is_alive()
+        os.kill(entered[-1], signal.SIGKILL)
+        worker.join(120)            # without the signal the cell would run into its 30 s timeout: status timeout
+        assert not worker.is_alive() and out["status"] == "kernel_died", (out.get("status"), out.get("detail"))
+    finally:
+        runner.zygote.enter = real

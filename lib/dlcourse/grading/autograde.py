@@ -322,7 +322,7 @@ class Runner:
     def _run_warm(self, argv, input_dir, limits, slot, allowed, student, wall, label, payload):
         """`_run_sandbox` with a warm start (`zygote`): bubblewrap makes the sandbox as for a cold start but
         holds only a placeholder; the zygote forks the executor into it. When the executor is done (its
-        result pipe closes) or the wall time is spent, the placeholder ends, and with it the sandbox's PID
+        result pipe closes) or the wall time is spent, bubblewrap is killed, and with it the sandbox's PID
         namespace: every process left in it is killed."""
         from .zygote import HOLD, read_info
 
@@ -365,14 +365,11 @@ class Runner:
             writer = threading.Thread(target=_write_all, args=(nb_write, payload), daemon=True)
             writer.start()
             reader.join(timeout=wall)
-            if reader.is_alive():
-                os.killpg(proc.pid, 9)
-                killed = True
-                reader.join(timeout=30)
-            proc.stdin.close()                   # the placeholder ends; so does every process left in the sandbox
-            if not _wait(proc, 30):
-                os.killpg(proc.pid, 9)
-                proc.wait()
+            killed = reader.is_alive()
+            os.killpg(proc.pid, 9)               # bubblewrap, and with it the sandbox's PID namespace: every
+            proc.wait()                          # process left in it (a stopped placeholder too) is killed
+            reader.join(timeout=30)
+            proc.stdin.close()
             proc.stdout.close()
         records = []
         for line in (chunks[0] if chunks else b"").splitlines():

@@ -17,10 +17,19 @@ only a placeholder (`HOLD`, the slot's uid, waiting on a pipe). Then the zygote 
      but its pipes, takes the sandbox's environment, and runs `execute.main` as the cold start would.
 
 The executor holds the same guarantees as a cold start (the whole trust suite runs on this path): it
-dies with the sandbox (the PID namespace ends when the placeholder does), it reads the notebook only
-after forking its kernel, and it is not dumpable. The zygote itself runs no student code, is never
+dies with the sandbox (its PID namespace ends when bubblewrap is killed at the end), it reads the notebook
+only after forking its kernel, and it is not dumpable. The zygote itself runs no student code, is never
 reachable from a sandbox (its socket is a socketpair; every child closes it first) and ends when the
 grader closes the socket or dies. Root only (`setns` needs it): used at isolation level bwrap-slots.
+
+Invariants and known differences from a cold start:
+* Every sandbox of a run is a fork of the same process, so it shares the zygote's address-space layout,
+  Python's hash secret and its copy-on-write pages with the others. That is harmless only because the
+  zygote never reads anything a student controls: keep it so (requests come from the grader alone).
+* The pages the zygote preloaded are charged to the grader's memory cgroup, not to the slot's: a sandbox's
+  memory limit counts what it adds (its own imports, data and kernel), not numpy's and IPython's code.
+* The zygote keeps the executor code it loaded at its start: a long-lived Dask worker restarted after an
+  update of dlcourse starts a new one (the grader refuses workers whose code differs).
 
     python zygote.py --socket-fd FD         (started by `Zygote`; not for direct use)
 """
@@ -31,7 +40,9 @@ import signal
 import socket
 import sys
 
-HOLD = ["/bin/sh", "-c", "echo ready && exec cat"]   # the placeholder: ends when the grader closes its stdin
+# The placeholder, as the slot's uid: says it is ready, then keeps nothing of the grader's but its stdin (no log,
+# no pipe a student's process could take from it with ptrace); the grader ends the sandbox with SIGKILL.
+HOLD = ["/bin/sh", "-c", "exec 2>/dev/null; echo ready; exec cat >/dev/null"]
 NAMESPACES = (("cgroup", 0x02000000), ("ipc", 0x08000000), ("uts", 0x04000000), ("net", 0x40000000),
               ("pid", 0x20000000), ("mnt", 0x00020000))          # setns order: the mount namespace last
 SETUP_FAILED = 70
@@ -96,15 +107,19 @@ def _enter(request, log_fd, result_fd, notebook_fd):
             with open(procs, "w") as f:
                 f.write(str(os.getpid()))
         pid1 = int(request["pid"])
+        # Everything through one descriptor of /proc/<pid>: if that process ends, look-ups through it fail,
+        # even when its pid is reused meanwhile (by another sandbox's process, say).
+        proc = os.open(f"/proc/{pid1}", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fds = {}
         for name, _ in NAMESPACES:
-            fd = os.open(f"/proc/{pid1}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
+            fd = os.open(f"ns/{name}", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
             expected = request["namespaces"].get(name)
             if expected is None or os.fstat(fd).st_ino != int(expected):
                 raise OSError(f"the {name} namespace of pid {pid1} is not the sandbox's "
                               f"({os.fstat(fd).st_ino} != {expected})")
             fds[name] = fd
-        root = os.open(f"/proc/{pid1}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        root = os.open("root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=proc)
+        os.close(proc)
         if os.fstat(root).st_dev == os.stat("/").st_dev and os.fstat(root).st_ino == os.stat("/").st_ino:
             raise OSError(f"pid {pid1} has the host's root, not a sandbox's")
         for name, flag in NAMESPACES:
@@ -114,9 +129,9 @@ def _enter(request, log_fd, result_fd, notebook_fd):
         os.chroot(".")
         os.close(root)
         os.chdir(request["workdir"])
+        pid = os.fork()
     except BaseException as exc:  # noqa: BLE001  (anything: reported on the result pipe)
         _fail(result_fd, f"entering the sandbox failed: {type(exc).__name__}: {exc}")
-    pid = os.fork()
     if pid == 0:
         _executor(request, log_fd, result_fd, notebook_fd)
     for fd in (log_fd, result_fd, notebook_fd):
@@ -166,6 +181,7 @@ def _executor(request, log_fd, result_fd, notebook_fd):
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)                                  # leaves no capability (no keep-caps)
+        _check(libc.prctl(1, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")   # a uid change cleared it
         _check(libc.prctl(38, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
         status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines() if ":" in line)
         caps = {k: int(status[k], 16) for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
@@ -224,10 +240,19 @@ def serve(sock):
             sock.sendall(json.dumps({"error": f"expected 3 descriptors, got {len(fds)}"}).encode())
             continue
         request = json.loads(message)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            for fd in fds:
+                os.close(fd)
+            sock.sendall(json.dumps({"error": f"fork: {exc}"}).encode())
+            continue
         if pid == 0:
-            sock.close()
-            _enter(request, *fds)
+            try:
+                sock.close()
+                _enter(request, *fds)
+            finally:
+                os._exit(SETUP_FAILED)
         for fd in fds:
             os.close(fd)
         sock.sendall(json.dumps({"pid": pid}).encode())
