@@ -440,7 +440,7 @@ class Grader:
         coursedir.root = str(self.root)
         coursedir.release_directory = str((self.work / "release").relative_to(self.root))
         coursedir.assignment_id = self.assignment
-        log = logging.getLogger(f"dlcourse.grading.generate_assignment.{id(self)}")
+        log = logging.getLogger("dlcourse.grading.generate_assignment")
         log.propagate, log.level = False, logging.INFO        # its lines are kept for the error message only
         app = GenerateAssignment(coursedir=coursedir, config=self.config, log=log)
         app.force = app.create_assignment = True
