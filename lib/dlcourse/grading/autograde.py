@@ -379,7 +379,8 @@ class Runner:
                 continue
             if isinstance(record, dict):
                 if "setup_error" in record:
-                    raise sandbox.SandboxError(f"warm start: {record['setup_error']}")
+                    raise sandbox.SandboxError(f"warm start: {record['setup_error']} (`dlcourse grade --start cold` "
+                                               f"starts Python in each sandbox instead)")
                 records.append(record)
         return records, killed
 
