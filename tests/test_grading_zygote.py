@@ -190,3 +190,34 @@ def test_the_executor_ends_with_the_process_that_forked_it(runner):
         assert not worker.is_alive() and out["status"] == "kernel_died", (out.get("status"), out.get("detail"))
     finally:
         runner.zygote.enter = real
+
+
+def test_the_libraries_an_assignment_imports_are_preloaded_and_only_those():
+    root = Path(__file__).resolve().parents[1] / "solutions"
+    assert autograde.preloads([root / "hw3" / "hw3.ipynb"]) == ("torch",)
+    assert autograde.preloads([root / "hw1" / "hw1.ipynb"]) == ()
+    with pytest.raises(ValueError, match="preload"):
+        zygote.Zygote(preload=("os",))
+
+
+def test_a_preloaded_library_is_imported_in_a_single_threaded_zygote_and_fresh_in_the_sandbox(tmp_path):
+    """With torch preloaded, the notebook finds it imported before its first cell, with a fresh import's
+    state (a seed of its own in each sandbox, one thread as the sandbox's environment asks); the zygote
+    stayed single-threaded (it refuses to start otherwise)."""
+    _needs_slots()
+    r = autograde.Runner(tmp_path, timeout=60, slots=1, engine="fast", preload=("torch",))
+    try:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "import sys\nfirst = 'torch' in sys.modules\nimport torch\n"
+            "print('FOUND', first, torch.initial_seed(), torch.get_num_threads(), float(torch.ones(3).sum()))")])
+        seeds = []
+        for _ in range(2):
+            result = r.execute(nb, "torch", ALLOWED, budget=None)
+            assert result["status"] == "ok", result
+            found = "".join(o.get("text", "") for o in result["notebook"].cells[0].outputs).split()
+            assert found[:2] == ["FOUND", "True"] and found[3:] == ["1", "3.0"], found
+            seeds.append(found[2])
+        assert seeds[0] != seeds[1]
+        assert len(os.listdir(f"/proc/{r.zygote.pid}/task")) == 1
+    finally:
+        r.close()

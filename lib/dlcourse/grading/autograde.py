@@ -192,9 +192,11 @@ class Runner:
     The grader's own machine has one; with `--scheduler`, every Dask worker has its own (`distributed`).
     slots : how many sandboxes may run at once (at level bwrap-slots, each has its own uid and cgroup)
     engine : what runs the cells in the sandbox (`execute.ENGINES`): "fast" (kernel.py) or "kernel" (ipykernel)
+    warm : fork the fast engine's executor from a pre-warmed zygote (as root); preload : libraries it also
+        imports (`zygote.PRELOADABLE`, see `preloads`)
     """
 
-    def __init__(self, work, *, timeout=30, budget=None, slots=2, engine="fast", warm=True):
+    def __init__(self, work, *, timeout=30, budget=None, slots=2, engine="fast", warm=True, preload=()):
         if engine not in ENGINES:
             raise GradingError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
         self.work, self.timeout, self.engine = Path(work), int(timeout), engine
@@ -212,7 +214,7 @@ class Runner:
         if warm and self.slots is not None and engine == "fast":
             from .zygote import Zygote
 
-            self.zygote = Zygote(env=sandbox.environment(), log=self.work / "zygote.log")
+            self.zygote = Zygote(env=sandbox.environment(), log=self.work / "zygote.log", preload=preload)
 
     def close(self):
         """End the zygote, if one was started (it also ends with this process)."""
@@ -401,8 +403,9 @@ class Grader:
         self.work = self.root / "build" / "grading" / assignment
         self.work.mkdir(parents=True, exist_ok=True)
         self.db_lock = GradebookLock()
+        self.preload = preloads(self.source_dir / f"{n}.ipynb" for n in self.notebooks)
         self.runner = Runner(self.work, timeout=self.timeout, budget=self.budget, slots=max(jobs, 1 + len(self.notebooks)),
-                             engine=engine, warm=warm)
+                             engine=engine, warm=warm, preload=self.preload)
         self.isolation, self.slots = self.runner.isolation, self.runner.slots
         self._references = {}
         self._reference_lock, self._reference_locks = threading.Lock(), {}
@@ -720,7 +723,8 @@ class Grader:
                                   "hidden": sorted(hidden_lines(self.templates(notebook)[0]))})
         if notebooks:
             sub.task = {"assignment": self.assignment, "student": student, "timeout": self.timeout,
-                        "budget": self.budget, "engine": self.engine, "warm": self.warm, "notebooks": notebooks}
+                        "budget": self.budget, "engine": self.engine, "warm": self.warm,
+                        "preload": list(self.preload), "notebooks": notebooks}
 
     def prepare_notebook(self, path, notebook, student, outcome):
         """The submitted notebook, restored and sanitized, ready to run; None (and a status) when it cannot be."""
@@ -996,6 +1000,30 @@ class Grader:
                                  "" if o.timestamp is None else o.timestamp.isoformat(), o.detail,
                                  "" if o.seconds is None else f"{o.seconds:.2f}"])
         return path
+
+
+def preloads(sources):
+    """The libraries among `zygote.PRELOADABLE` that the source notebooks import at the top level of a code
+    cell (the warm start's zygote imports them once, instead of once per sandbox)."""
+    import ast
+
+    from .zygote import PRELOADABLE
+
+    found = set()
+    for path in sources:
+        for cell in json.loads(Path(path).read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") != "code":
+                continue
+            source = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+                found.update(n.split(".")[0] for n in names)
+    return tuple(m for m in PRELOADABLE if m in found)
 
 
 @functools.lru_cache(maxsize=1)

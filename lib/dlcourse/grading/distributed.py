@@ -43,15 +43,15 @@ LOST = ("the Dask cluster was lost before this submission was graded: run the sa
 _runners, _runners_lock = {}, threading.Lock()
 
 
-def _runner(worker, timeout, budget, engine="fast", warm=True):
-    """This worker process's sandboxes: one `Runner` per (timeout, budget, engine, start), as many slots as
-    threads (a warm runner's zygote lives as long as the worker)."""
-    key = (timeout, budget, engine, warm)
+def _runner(worker, timeout, budget, engine="fast", warm=True, preload=()):
+    """This worker process's sandboxes: one `Runner` per (timeout, budget, engine, start, preload), as many
+    slots as threads (a warm runner's zygote lives as long as the worker)."""
+    key = (timeout, budget, engine, warm, tuple(preload))
     with _runners_lock:
         if key not in _runners:
             work = Path(worker.local_directory) / "dlcourse-grading"
             _runners[key] = Runner(work, timeout=timeout, budget=budget, slots=max(worker.state.nthreads, 1),
-                                   engine=engine, warm=warm)
+                                   engine=engine, warm=warm, preload=tuple(preload))
         return _runners[key]
 
 
@@ -79,7 +79,8 @@ def grade_task(task):
     if task["dlcourse"] != code_digest():
         raise GradingError(f"worker {worker.name}'s dlcourse differs from the grader's: install the same version "
                            f"(the same commit) on every worker")
-    runner = _runner(worker, task["timeout"], task["budget"], task.get("engine", "fast"), task.get("warm", True))
+    runner = _runner(worker, task["timeout"], task["budget"], task.get("engine", "fast"), task.get("warm", True),
+                     task.get("preload", ()))
     inputs = Path(tempfile.mkdtemp(prefix="inputs-", dir=runner.work))
     try:
         _write(inputs, task["files"])

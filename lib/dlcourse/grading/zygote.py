@@ -46,6 +46,9 @@ HOLD = ["/bin/sh", "-c", "exec 2>/dev/null; echo ready; exec cat >/dev/null"]
 NAMESPACES = (("cgroup", 0x02000000), ("ipc", 0x08000000), ("uts", 0x04000000), ("net", 0x40000000),
               ("pid", 0x20000000), ("mnt", 0x00020000))          # setns order: the mount namespace last
 SETUP_FAILED = 70
+# Libraries a zygote may also import when the assignment's source notebook does (imported before any student
+# code, from the same read-only files the sandbox sees; their global state is a fresh import's).
+PRELOADABLE = ("torch", "scipy", "pandas")
 PRELOAD = ("IPython.core.application", "IPython.core.completer", "IPython.core.completerlib",
            "IPython.core.crashhandler", "IPython.core.logger", "IPython.core.magics", "IPython.core.oinspect",
            "IPython.utils.generics", "IPython.utils.wildcard", "bdb", "bz2", "decimal", "fractions", "glob",
@@ -69,8 +72,9 @@ def _check(result, what):
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def preload():
-    """What every sandbox would import first: numpy, IPython's shell, the executor and its kernel."""
+def preload(extra=()):
+    """What every sandbox would import first: numpy, IPython's shell, the executor and its kernel; and `extra`,
+    libraries the assignment's source notebook imports (`PRELOADABLE`, e.g. torch: ~1 s per sandbox)."""
     import gc
     import random  # noqa: F401
 
@@ -83,6 +87,13 @@ def preload():
         try:
             __import__(name)
         except ImportError:
+            pass
+    for name in extra:
+        if name not in PRELOADABLE:
+            raise ValueError(f"preload: {name!r} is not one of {PRELOADABLE}")
+        try:
+            __import__(name)
+        except ImportError:              # not installed: the notebook will say so itself
             pass
 
     gc.collect()
@@ -203,6 +214,8 @@ def _executor(request, log_fd, result_fd, notebook_fd):
 
         random.seed()                                                # not the zygote's state: as a fresh process
         numpy.random.seed()
+        if "torch" in sys.modules:                                   # a fresh import seeds it at random too
+            sys.modules["torch"].seed()
         import execute
     except BaseException as exc:  # noqa: BLE001
         _fail(result_fd, f"starting the executor failed: {type(exc).__name__}: {exc}")
@@ -223,12 +236,16 @@ def _executor(request, log_fd, result_fd, notebook_fd):
             os._exit(code)
 
 
-def serve(sock):
+def serve(sock, extra=()):
     """The zygote's loop: one request (JSON + log, result and notebook descriptors) -> one forked child."""
     # It ends when the grader closes the socket or dies (the socket closes with it). Not PR_SET_PDEATHSIG:
     # that follows the thread that started the zygote, which may end long before the grader does.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)                  # children are reaped by the kernel
-    preload()
+    preload(extra)
+    threads = os.listdir("/proc/self/task")
+    if len(threads) != 1:                # a fork copies one thread: a library's pool would be lost, locks held
+        sock.sendall(json.dumps({"error": f"the zygote has {len(threads)} threads after its imports"}).encode())
+        return 1
     sock.sendall(b'{"ready": true}')
     while True:
         try:
@@ -266,9 +283,10 @@ def main(argv=None):
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--socket-fd", type=int, required=True)
+    parser.add_argument("--preload", default="", help="comma-separated modules among PRELOADABLE")
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.socket_fd)
-    return serve(sock)
+    return serve(sock, [m for m in args.preload.split(",") if m])
 
 
 # --- the grader's side -----------------------------------------------------------------------------
@@ -280,10 +298,13 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """The grader's handle on its zygote (started at the first `enter`; ended by `close` or with the grader)."""
 
-    def __init__(self, python=None, env=None, log=None):
+    def __init__(self, python=None, env=None, log=None, preload=()):
         import threading
 
         self.python, self.env, self.log = python or sys.executable, env, log
+        self.preload = tuple(preload)
+        if set(self.preload) - set(PRELOADABLE):
+            raise ValueError(f"preload: expected modules among {PRELOADABLE}, got {self.preload}")
         self._lock, self._proc, self._sock = threading.Lock(), None, None
 
     def _start(self):
@@ -292,7 +313,8 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         log = open(self.log, "ab") if self.log else subprocess.DEVNULL
         try:
-            self._proc = subprocess.Popen([self.python, "-B", __file__, "--socket-fd", str(theirs.fileno())],
+            self._proc = subprocess.Popen([self.python, "-B", __file__, "--socket-fd", str(theirs.fileno()),
+                                           "--preload", ",".join(self.preload)],
                                           pass_fds=(theirs.fileno(),), env=self.env, cwd="/",
                                           stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         finally:
