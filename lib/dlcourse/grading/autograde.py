@@ -311,15 +311,7 @@ class Runner:
                 proc.wait()
                 killed = True
         reader.join(timeout=30)
-        records = []
-        for line in (chunks[0] if chunks else b"").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:          # a line cut off by the kill
-                continue
-            if isinstance(record, dict):
-                records.append(record)
-        return records, killed
+        return _records(chunks[0] if chunks else b""), killed
 
     def _run_warm(self, argv, input_dir, limits, slot, allowed, student, wall, label, payload):
         """`_run_sandbox` with a warm start (`zygote`): bubblewrap makes the sandbox as for a cold start but
@@ -373,18 +365,7 @@ class Runner:
             reader.join(timeout=30)
             proc.stdin.close()
             proc.stdout.close()
-        records = []
-        for line in (chunks[0] if chunks else b"").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:          # a line cut off by the kill
-                continue
-            if isinstance(record, dict):
-                if "setup_error" in record:
-                    raise sandbox.SandboxError(f"warm start: {record['setup_error']} (`dlcourse grade --start cold` "
-                                               f"starts Python in each sandbox instead)")
-                records.append(record)
-        return records, killed
+        return _records(chunks[0] if chunks else b""), killed
 
 
 class Grader:
@@ -1152,6 +1133,23 @@ def _wait(proc, timeout):
     if ready:
         proc.wait()
     return bool(ready)
+
+
+def _records(data):
+    """The executor's JSON records, one per line (a line cut off by a kill is dropped). A warm start's setup
+    error (written by the zygote's child, never reachable by student code) is the grader's failure: raised."""
+    records = []
+    for line in data.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            if "setup_error" in record:
+                raise sandbox.SandboxError(f"warm start: {record['setup_error']} (`dlcourse grade --start cold` "
+                                           f"starts Python in each sandbox instead)")
+            records.append(record)
+    return records
 
 
 def _read_all(fd):

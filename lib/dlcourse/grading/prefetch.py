@@ -63,37 +63,32 @@ class Prefetched:
     def _ours(self, notebook, assignment, student=None):
         return (notebook, assignment) == self._key and student == self._student
 
+    @staticmethod
+    def _get(table, name, what):
+        try:
+            return table[name]
+        except KeyError:
+            raise MissingEntry(f"No such {what}") from None
+
     def find_source_cell(self, name, notebook, assignment):
         if not self._ours(notebook, assignment):
             return self._gb.find_source_cell(name, notebook, assignment)
-        try:
-            return self._source_cells[name]
-        except KeyError:
-            raise MissingEntry(f"No such source cell: {assignment}/{notebook}/{name}") from None
+        return self._get(self._source_cells, name, f"source cell: {assignment}/{notebook}/{name}")
 
     def find_graded_cell(self, name, notebook, assignment):
         if not self._ours(notebook, assignment):
             return self._gb.find_graded_cell(name, notebook, assignment)
-        try:
-            return self._graded_cells[name]
-        except KeyError:
-            raise MissingEntry(f"No such grade cell: {assignment}/{notebook}/{name}") from None
+        return self._get(self._graded_cells, name, f"grade cell: {assignment}/{notebook}/{name}")
 
     def find_grade(self, grade_cell, notebook, assignment, student):
         if self._grades is None or not self._ours(notebook, assignment, student):
             return self._gb.find_grade(grade_cell, notebook, assignment, student)
-        try:
-            return self._grades[grade_cell]
-        except KeyError:
-            raise MissingEntry(f"No such grade: {assignment}/{notebook}/{grade_cell} for {student}") from None
+        return self._get(self._grades, grade_cell, f"grade: {assignment}/{notebook}/{grade_cell} for {student}")
 
     def find_comment(self, solution_cell, notebook, assignment, student):
         if self._comments is None or not self._ours(notebook, assignment, student):
             return self._gb.find_comment(solution_cell, notebook, assignment, student)
-        try:
-            return self._comments[solution_cell]
-        except KeyError:
-            raise MissingEntry(f"No such comment: {assignment}/{notebook}/{solution_cell} for {student}") from None
+        return self._get(self._comments, solution_cell, f"comment: {assignment}/{notebook}/{solution_cell} for {student}")
 
     def __getattr__(self, name):
         return getattr(self._gb, name)
