@@ -2,7 +2,8 @@
 
 Starting Python, importing numpy and IPython costs each sandbox ~0.2 s, more than a homework's cells.
 The zygote pays it once per grading run: a process started with a clean environment (no course files
-read, no notebook ever sent to it) imports numpy, IPython's shell and the executor, then waits. For
+read, no notebook ever sent to it) imports numpy, IPython's shell and the executor (and torch, scipy or
+pandas when the assignment's source notebook imports them, `PRELOADABLE`), then waits. For
 each submission the grader first starts the sandbox as before, with bubblewrap (`sandbox.command`:
 new mount, PID, network, IPC, UTS and cgroup namespaces, the read-only system, the filtered library,
 the input folder, the size-limited tmpfs working folder and /tmp, the slot's uid and cgroup), holding
@@ -31,7 +32,7 @@ Invariants and known differences from a cold start:
 * The zygote keeps the executor code it loaded at its start: a long-lived Dask worker restarted after an
   update of dlcourse starts a new one (the grader refuses workers whose code differs).
 
-    python zygote.py --socket-fd FD         (started by `Zygote`; not for direct use)
+    python zygote.py --socket-fd FD [--preload torch,...]     (started by `Zygote`; not for direct use)
 """
 
 import json
