@@ -48,6 +48,12 @@ def answer_dialogs(page):
     return shown
 
 
+def menu(page, name, item, timeout=None):
+    """Click JupyterLab's menu `name`, then its `item` (exact labels)."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(name)}$")).click(timeout=timeout)
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click(timeout=timeout)
+
+
 def run_all(page):
     """Run → Run All Cells, once the kernel is idle; retried if the click came too early to start anything
     or a dialog (`answer_dialogs`) took it."""
@@ -57,8 +63,7 @@ def run_all(page):
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached",
                                    timeout=60_000)
         try:
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click(timeout=10_000)
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click(timeout=10_000)
+            menu(page, "Run", "Run All Cells", timeout=10_000)
             page.wait_for_function(STARTED, timeout=15_000)
             return
         except Exception:  # playwright's TimeoutError: a dialog took the click, or the kernel was not ready yet
@@ -73,8 +78,7 @@ def interrupt_the_rest(page, timeout=EXPLORER_TIMEOUT):
     only when it is idle; the interrupt stops the running cell and the kernel drops the queued ones (as
     after any error in Run All). Their outputs are tested where the lecture is executed headless."""
     page.wait_for_timeout(500)                      # let the explorer's own cell finish drawing
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Interrupt Kernel$")).click()
+    menu(page, "Kernel", "Interrupt Kernel")
     try:
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=timeout)
     except Exception as exc:

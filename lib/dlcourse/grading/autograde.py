@@ -340,7 +340,7 @@ class Runner:
                     raise sandbox.SandboxError(f"the sandbox did not start (bubblewrap: {ready!r}, "
                                                f"{log_path.read_bytes()[-1000:].decode(errors='replace')})")
                 self.zygote.enter({**info, "uid": sandbox.slot_uid(slot), "limits": limits.__dict__,
-                                   "cgroup_procs": [str(p) for p in sandbox.setup_cgroup(slot, limits)],
+                                   "cgroup_procs": [str(p) for p in sandbox.cgroup_procs(slot)],   # set up by command()
                                    "env": env, "argv": request_argv, "workdir": sandbox.WORKDIR,
                                    "executor": sandbox.EXECUTOR_IN_SANDBOX},
                                   log.fileno(), write_fd, nb_read)
@@ -384,13 +384,14 @@ class Grader:
         self.work = self.root / "build" / "grading" / assignment
         self.work.mkdir(parents=True, exist_ok=True)
         self.db_lock = GradebookLock()
-        self.preload = preloads(self.source_dir / f"{n}.ipynb" for n in self.notebooks)
+        self._templates = {}
+        self.preload = preloads(c.source for n in self.notebooks for c in self.templates(n)[0].cells
+                                if c.cell_type == "code")
         self.runner = Runner(self.work, timeout=self.timeout, budget=self.budget, slots=max(jobs, 1 + len(self.notebooks)),
                              engine=engine, warm=warm, preload=self.preload)
         self.isolation, self.slots = self.runner.isolation, self.runner.slots
         self._references = {}
         self._reference_lock, self._reference_locks = threading.Lock(), {}
-        self._templates = {}
         self._version = None
 
     def templates(self, notebook):
@@ -984,26 +985,22 @@ class Grader:
 
 
 def preloads(sources):
-    """The libraries among `zygote.PRELOADABLE` that the source notebooks import at the top level of a code
-    cell (the warm start's zygote imports them once, instead of once per sandbox)."""
+    """The libraries among `zygote.PRELOADABLE` that these code cells (their sources) import at their top level
+    (the warm start's zygote imports them once, instead of once per sandbox)."""
     import ast
 
     from .zygote import PRELOADABLE
 
     found = set()
-    for path in sources:
-        for cell in json.loads(Path(path).read_text(encoding="utf-8")).get("cells", []):
-            if cell.get("cell_type") != "code":
-                continue
-            source = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
-            try:
-                tree = ast.parse(source)
-            except SyntaxError:
-                continue
-            for node in tree.body:
-                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                         else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
-                found.update(n.split(".")[0] for n in names)
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            found.update(n.split(".")[0] for n in names)
     return tuple(m for m in PRELOADABLE if m in found)
 
 

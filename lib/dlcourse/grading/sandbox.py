@@ -142,7 +142,12 @@ def setup_cgroup(slot, limits):
             _write(d / "cpu.weight", 100)
     except OSError as exc:
         raise SandboxError(f"cannot set up the sandbox cgroup {dirs}: {exc}") from exc
-    return [d / "cgroup.procs" for d in dirs.values()]
+    return cgroup_procs(slot)
+
+
+def cgroup_procs(slot):
+    """The cgroup.procs files a process writes its pid to, to join the slot's cgroup(s) (`setup_cgroup`)."""
+    return [d / "cgroup.procs" for d in _cgroup_dirs(slot).values()]
 
 
 class Slots:
@@ -328,5 +333,5 @@ def prepare_inputs(path):
     return path
 
 
-__all__ = ["Limits", "Slots", "SandboxError", "level", "command", "environment", "prepare_inputs", "library_copy",
+__all__ = ["Limits", "Slots", "SandboxError", "level", "command", "environment", "prepare_inputs", "library_copy", "cgroup_procs",
            "slot_uids", "cgroup_kind", "WORKDIR", "INPUT", "EXECUTOR_IN_SANDBOX"]
