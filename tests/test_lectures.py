@@ -57,6 +57,25 @@ def test_lecture_1_runs_headless_and_is_deterministic(executed_lecture):
     assert basins and float(basins[2]) > float(basins[1]) + 0.1
 
 
+def test_a_print_split_in_time_is_one_output(tmp_path):
+    """The kernel sends a print's text in chunks as it flushes; the determinism tests compare
+    outputs, so site.execute joins each run of same-named streams (stdout and stderr stay apart)."""
+    import nbformat
+
+    code = ("import sys, time\n"
+            "sys.stdout.write('autograd   :'); sys.stdout.flush(); time.sleep(0.5)\n"
+            "print(' [1. 2.]', flush=True)\n"
+            "print('careful', file=sys.stderr); sys.stderr.flush(); time.sleep(0.5)\n"
+            "print('vectorized : [1. 2.]')")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "split.ipynb")
+    outputs = site.execute(tmp_path / "split.ipynb", timeout=60).cells[0].outputs
+    assert [(o.name, o.text) for o in outputs] == [("stdout", "autograd   : [1. 2.]\n"),
+                                                   ("stderr", "careful\n"),
+                                                   ("stdout", "vectorized : [1. 2.]\n")]
+
+
 @pytest.mark.slow
 def test_site_pages_show_figures_without_a_kernel(tmp_path, executed_lecture):
     pages = site.build(ROOT / "lectures", tmp_path, assets=ROOT / ".venv" / "node" / "node_modules", timeout=120,
