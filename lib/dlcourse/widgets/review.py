@@ -28,7 +28,7 @@ def draw_models(models, *, figsize=(13, 4.2), rnn_steps=3):
 
 
 def comparison_chart(comparison, *, figsize=(13, 4.2)):
-    """Left: mean test RMSE ± one sd over the splits (the mean-only baseline dashed); right: seconds to fit."""
+    """Left: mean test RMSE ± one sd over the splits (the mean-only baseline dashed); right: CPU seconds to fit."""
     colours = {"ridge": BLUE, "lasso": GREEN, "random forest": ORANGE, "network": VERMILION}
     names = list(comparison.results)
     rmse = np.array([comparison.results[n].mean_rmse for n in names])
@@ -43,7 +43,7 @@ def comparison_chart(comparison, *, figsize=(13, 4.2)):
     ax1.legend(loc="lower right")
     ax2.barh(y, seconds, color=[colours.get(n, PURPLE) for n in names])
     ax2.set_yticks(y, names), ax2.invert_yaxis()
-    ax2.set_xlabel("seconds to tune and fit"), ax2.set_ylabel("model")
+    ax2.set_xlabel("CPU seconds to tune and fit"), ax2.set_ylabel("model")
     fig.tight_layout()
     return fig
 
