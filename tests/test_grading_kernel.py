@@ -163,7 +163,8 @@ def test_an_interrupt_between_cells_is_ignored(k):
 
 
 CELLS = ["import numpy as np\nprint('hi')", "", "np.arange(3)", "1 / 0", "from dlcourse.models import sigmoid",
-         "import sys\nprint('warn', file=sys.stderr)"]
+         "import sys\nprint('warn', file=sys.stderr)",
+         "import time\nsys.stdout.write('a:'); sys.stdout.flush(); time.sleep(0.3)\nprint(' b')"]   # one print, two chunks
 
 
 def _shape(records):
@@ -178,7 +179,8 @@ def test_both_engines_give_the_same_records():
     kernel_final, slow = _run(CELLS, engine="kernel")
     assert fast_final == kernel_final == {"status": "ok", "detail": "", "timed_out": [], "budget_hit": False}
     assert _shape(fast) == _shape(slow)
-    assert [r["execution_count"] for r in fast] == [2, None, 3, 4, 5, 6]        # the harness is 1; "" is skipped
+    assert [r["execution_count"] for r in fast] == [2, None, 3, 4, 5, 6, 7]     # the harness is 1; "" is skipped
+    assert [o["text"] for o in slow[-1]["outputs"]] == ["a: b\n"]
     assert "is not available while grading" in fast[4]["outputs"][0]["evalue"]
 
 

@@ -257,7 +257,7 @@ def run_kernel(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None
                     harness_failed.append(True)
                 return cell
             if cell.cell_type == "code":
-                outputs = cell.get("outputs", [])
+                outputs = _joined_streams(cell.get("outputs", []))     # as the fast engine records them
                 if len(json.dumps(outputs)) > MAX_CELL_OUTPUT:
                     outputs = [nbformat.v4.new_output("stream", name="stdout",
                                                       text=f"[output removed: more than {MAX_CELL_OUTPUT} bytes]\n")]
@@ -287,6 +287,20 @@ def run_kernel(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None
     if harness_failed:
         status, detail = "grading_error", "the grading harness failed to start"
     return {"status": status, "detail": detail, "timed_out": timed_out, "budget_hit": bool(skipped)}
+
+
+def _joined_streams(outputs):
+    """One output per run of same-named stream outputs: the kernel sends a print's text in chunks, at
+    points that depend on timing."""
+    joined = []
+    for out in outputs:
+        last = joined[-1] if joined else None
+        if (out.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                and last.get("name") == out.get("name")):
+            last["text"] = last["text"] + out["text"]
+        else:
+            joined.append(out)
+    return joined
 
 
 def main(argv=None):
