@@ -33,9 +33,16 @@ def require_chromium():
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(n):
+    """n different loopback ports free now (all bound at once, so none is handed out twice)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(n)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
 
 
 def env_with_venv(**extra):
@@ -61,10 +68,18 @@ def stop_tree(proc):
     proc.wait(timeout=10)
 
 
-def wait_http(url, timeout=60, ok=(200,)):
+class ServerExited(AssertionError):
+    """The server process ended before it answered."""
+
+
+def wait_http(url, timeout=60, ok=(200,), proc=None):
+    """The response once `url` answers with a status in `ok`; fails after `timeout` s, or as soon as
+    `proc` (the server, if given) has ended."""
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise ServerExited(f"the server for {url} ended with exit code {proc.returncode} before it answered")
         try:
             r = requests.get(url, timeout=2)
             if r.status_code in ok:
@@ -79,8 +94,8 @@ def wait_http(url, timeout=60, ok=(200,)):
 @contextlib.contextmanager
 def jupyter_lab(root_dir):
     """A JupyterLab server on 127.0.0.1 serving `root_dir`; yields (base_url, token, process)."""
-    port, token = free_port(), secrets.token_hex(16)
-    cmd = [str(BIN / "jupyter-lab"), "--no-browser", "--ip", "127.0.0.1", f"--port={port}",
+    token = secrets.token_hex(16)
+    cmd = [str(BIN / "jupyter-lab"), "--no-browser", "--ip", "127.0.0.1", "--ServerApp.port_retries=0",
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={root_dir}", "--LabApp.news_url=None",
            "--ServerApp.disable_check_xsrf=False", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:
@@ -92,11 +107,24 @@ def jupyter_lab(root_dir):
     tracker.parent.mkdir(parents=True, exist_ok=True)
     tracker.write_text('{"windowingMode": "none"}')
     log = open(Path(root_dir) / "jupyter-lab.log", "wb")
-    proc = subprocess.Popen(cmd, cwd=root_dir, env=env_with_venv(JUPYTERLAB_SETTINGS_DIR=str(settings)), stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
+    for attempt in range(3):          # a port free a moment ago may be taken by the time Lab binds it
+        port = free_port()
+        proc = subprocess.Popen([*cmd, f"--port={port}"], cwd=root_dir,
+                                env=env_with_venv(JUPYTERLAB_SETTINGS_DIR=str(settings)), stdout=log,
+                                stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/api/status?token={token}")
+        try:
+            wait_http(f"{base}/api/status?token={token}", proc=proc)
+            break
+        except ServerExited:
+            if attempt == 2:
+                log.close()
+                raise
+        except BaseException:
+            stop_tree(proc)
+            log.close()
+            raise
+    try:
         yield base, token, proc
     finally:
         stop_tree(proc)

@@ -1,25 +1,28 @@
 """dlcourse.homework: the allow-list fails closed, in a real kernel under the grading harness."""
 
+import sys
 import uuid
-from pathlib import Path
 
 import nbformat
 import pytest
 
+import dlcourse
 from dlcourse import homework
 from dlcourse.grading import execute
 
-LIB = Path(__file__).resolve().parents[1] / "lib" / "dlcourse"
-
 
 @pytest.fixture
-def new_module():
-    """A dlcourse module that no list has ever heard of (written into the package, removed after)."""
+def new_module(tmp_path, monkeypatch):
+    """A dlcourse module that no list has ever heard of. It lives in a folder added to the package's
+    `__path__` (the kernels fork from this process), not in lib/dlcourse: a file there would change
+    the code digest of any grading run in a parallel test worker."""
     name = f"zz_new_module_{uuid.uuid4().hex[:8]}"
-    path = LIB / f"{name}.py"
-    path.write_text('"""A module added to dlcourse after the allow-list was written."""\nANSWER = 42\n')
+    folder = tmp_path / "more_dlcourse"
+    folder.mkdir()
+    (folder / f"{name}.py").write_text('"""A module added to dlcourse after the allow-list was written."""\nANSWER = 42\n')
+    monkeypatch.setattr(dlcourse, "__path__", [*dlcourse.__path__, str(folder)])
     yield f"dlcourse.{name}"
-    path.unlink()
+    sys.modules.pop(f"dlcourse.{name}", None)
 
 
 def run_cells(tmp_path, sources, allowed=()):

@@ -29,7 +29,7 @@ import requests
 
 from . import lab_ui
 from .grading import corpus
-from .servers import BIN, ROOT, chromium_page, env_with_venv, free_port, screenshot, stop_tree, wait_http
+from .servers import BIN, ROOT, chromium_page, env_with_venv, free_ports, screenshot, stop_tree, wait_http
 
 CHP = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 SETUP = ROOT / "deploy" / "jupyterhub" / "course_setup.py"
@@ -207,7 +207,7 @@ def course_hub():
         _run(["git", "clone", "--quiet", "--bare", str(ROOT), str(repo)])
         # served like a real remote (git://): a file:// clone of a repository owned by another account is
         # refused by git ("dubious ownership")
-        git_port = free_port()
+        git_port, port, internal_port, proxy_api_port = free_ports(4)
         daemon = subprocess.Popen(["git", "daemon", "--reuseaddr", "--export-all", f"--base-path={scratch}",
                                    "--listen=127.0.0.1", f"--port={git_port}", str(scratch)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -217,9 +217,9 @@ def course_hub():
             assert time.time() < deadline, "git daemon did not start"
             time.sleep(0.3)
 
-        port, token = free_port(), secrets.token_hex(16)
-        env = env_with_venv(COURSE_HUB_PORT=str(port), COURSE_HUB_INTERNAL_PORT=str(free_port()),
-                            COURSE_PROXY_API_PORT=str(free_port()), COURSE_ROSTER=str(roster),
+        token = secrets.token_hex(16)
+        env = env_with_venv(COURSE_HUB_PORT=str(port), COURSE_HUB_INTERNAL_PORT=str(internal_port),
+                            COURSE_PROXY_API_PORT=str(proxy_api_port), COURSE_ROSTER=str(roster),
                             COURSE_HUB_STATE=str(hub_dir / "state"), COURSE_USER_ENV=str(user_env),
                             COURSE_EXCHANGE=str(exchange), COURSE_ID=COURSE, COURSE_SERVICE_TOKEN=token,
                             COURSE_PROXY=str(CHP), COURSE_CULL_IDLE_SECONDS="3600")
