@@ -31,25 +31,13 @@ def execute(path, *, timeout=300):
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
                                      resources={"metadata": {"path": str(Path(path).parent)}})
+    from dlcourse.grading.execute import join_streams
+
     client.execute()
     for cell in nb.cells:
         if "outputs" in cell:
-            cell.outputs = coalesce_streams(cell.outputs)
+            cell.outputs = join_streams(cell.outputs)     # the same text however the kernel split it
     return nb
-
-
-def coalesce_streams(outputs):
-    """One output per run of same-named stream outputs (the kernel splits a print's text at
-    arbitrary points in time, so `print("a:", x)` may arrive as one chunk or two)."""
-    merged = []
-    for out in outputs:
-        last = merged[-1] if merged else None
-        if (out.get("output_type") == "stream" and last is not None
-                and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
-            last["text"] = last["text"] + out["text"]
-        else:
-            merged.append(out)
-    return merged
 
 
 def _render(model_id, state, depth=0):

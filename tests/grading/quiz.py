@@ -17,7 +17,7 @@ import os
 import nbformat
 from nbclient import NotebookClient
 
-from dlcourse.site import coalesce_streams
+from dlcourse.grading.execute import join_streams
 
 from .homework import ROOT
 
@@ -70,7 +70,7 @@ def answers_of(hw, student):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DLCOURSE_")}
     env["JUPYTERHUB_USER"] = student
     NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute(env=env)
-    return json.loads(coalesce_streams(nb.cells[-1].outputs)[0]["text"])   # one print may come in chunks
+    return json.loads(join_streams(nb.cells[-1].outputs)[0]["text"])   # one print may come in chunks
 
 
 def hard_coded(hw, values, answers=None):

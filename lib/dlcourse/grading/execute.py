@@ -257,7 +257,7 @@ def run_kernel(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None
                     harness_failed.append(True)
                 return cell
             if cell.cell_type == "code":
-                outputs = _joined_streams(cell.get("outputs", []))     # as the fast engine records them
+                outputs = join_streams(cell.get("outputs", []))     # as the fast engine records them
                 if len(json.dumps(outputs)) > MAX_CELL_OUTPUT:
                     outputs = [nbformat.v4.new_output("stream", name="stdout",
                                                       text=f"[output removed: more than {MAX_CELL_OUTPUT} bytes]\n")]
@@ -289,9 +289,10 @@ def run_kernel(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None
     return {"status": status, "detail": detail, "timed_out": timed_out, "budget_hit": bool(skipped)}
 
 
-def _joined_streams(outputs):
-    """One output per run of same-named stream outputs: the kernel sends a print's text in chunks, at
-    points that depend on timing."""
+def join_streams(outputs):
+    """One output per run of same-named stream outputs (stdout and stderr stay apart): the kernel sends a
+    print's text in chunks, split at points that depend on timing, so `print("a:", x)` may arrive as one
+    output or two. nbconvert's coalesce_streams does the same; kernel.py's `_Cell.add` records this way."""
     joined = []
     for out in outputs:
         last = joined[-1] if joined else None
