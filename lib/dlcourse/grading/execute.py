@@ -292,7 +292,7 @@ def run_kernel(nb, timeout, allowed=(), *, budget=None, emit=lambda record: None
 def join_streams(outputs):
     """One output per run of same-named stream outputs (stdout and stderr stay apart): the kernel sends a
     print's text in chunks, split at points that depend on timing, so `print("a:", x)` may arrive as one
-    output or two. nbconvert's CoalesceStreamsPreprocessor joins the same way (it also drops text a "\r"
+    output or two. nbconvert's CoalesceStreamsPreprocessor joins the same way (it also drops text a carriage return
     overwrote); kernel.py's `_Cell.add` records this way."""
     joined = []
     for out in outputs:
